@@ -1,0 +1,53 @@
+"""The rules engine of this process, kept in step with the latest published version in the database."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from sqlalchemy.orm import Session
+
+import rules
+
+from . import services
+
+log = logging.getLogger(__name__)
+
+
+class RulesRuntime:
+    def __init__(self, refresh_seconds: float = 2.0):
+        self.engine = rules.Engine()
+        self.version_id: int | None = None
+        self.refresh_seconds = refresh_seconds
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def catalogue(self) -> rules.Catalogue | None:
+        return self.engine.catalogue
+
+    def refresh(self, session: Session, force: bool = False) -> None:
+        """Loads a newer published version if there is one; cheap when called often (one indexed query,
+        at most every `refresh_seconds`)."""
+        now = time.monotonic()
+        if not force and now - self._checked_at < self.refresh_seconds:
+            return
+        self._checked_at = now
+        latest_id = services.latest_version_id(session)
+        if latest_id is None or latest_id == self.version_id:
+            return
+        with self._lock:
+            if latest_id == self.version_id:
+                return
+            row = session.get(services.m.RulesetVersion, latest_id)
+            try:
+                catalogue = services.catalogue_from_snapshot(row.snapshot)
+            except rules.ConfigInvalid as exc:
+                log.error("published version %s does not load; keeping version %s: %s", latest_id, self.version_id, exc)
+                return
+            self.engine.publish(catalogue)
+            self.version_id = latest_id
+            log.info("rules engine now at version %s (%s)", latest_id, catalogue.summary())
+
+    def decide(self, facts) -> rules.Decision:
+        return self.engine.decide(facts)

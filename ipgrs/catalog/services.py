@@ -1,0 +1,134 @@
+"""Publishing the catalogue: one transaction writes the version and the taxonomy tables, then the engine switches."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import rules
+
+from . import models as m
+
+
+def snapshot_of(jurisdictions: tuple[str, bytes], files: dict[str, bytes]) -> dict:
+    return {"jurisdictions": [jurisdictions[0], jurisdictions[1].decode("utf-8")],
+            "files": {name: raw.decode("utf-8") for name, raw in files.items()}}
+
+
+def catalogue_from_snapshot(snapshot: dict) -> rules.Catalogue:
+    name, text = snapshot["jurisdictions"]
+    return rules.build_catalogue((name, text.encode("utf-8")), {n: t.encode("utf-8") for n, t in snapshot["files"].items()})
+
+
+def latest_version(session: Session) -> m.RulesetVersion | None:
+    return session.scalar(select(m.RulesetVersion).order_by(m.RulesetVersion.id.desc()).limit(1))
+
+
+def latest_version_id(session: Session) -> int | None:
+    return session.scalar(select(func.max(m.RulesetVersion.id)))
+
+
+def publish_directory(session: Session, config_dir, author: str, message: str = "", only_if_changed: bool = False):
+    """Validates a config directory and publishes it. Raises rules.ConfigInvalid; nothing is written then."""
+    jurisdictions, files = rules.read_directory(config_dir)
+    if jurisdictions is None:
+        raise rules.ConfigInvalid([rules.ConfigError(str(config_dir), 1, 1, "jurisdictions.yaml not found")])
+    catalogue = rules.build_catalogue(jurisdictions, files)
+    if only_if_changed:
+        current = latest_version(session)
+        if current is not None and current.content_hash == catalogue.version:
+            return current, catalogue
+    return publish(session, catalogue, snapshot_of(jurisdictions, files), author, message), catalogue
+
+
+def publish(session: Session, catalogue: rules.Catalogue, snapshot: dict, author: str, message: str = "") -> m.RulesetVersion:
+    version = m.RulesetVersion(content_hash=catalogue.version, snapshot=snapshot, counts=catalogue.counts,
+                               message=message[:500], published_by=author)
+    session.add(version)
+    sync_taxonomy(session, catalogue)
+    session.commit()
+    return version
+
+
+def _named(row, bilingual) -> None:
+    row.name_en, row.name_kn = bilingual.en, bilingual.kn
+
+
+def sync_taxonomy(session: Session, catalogue: rules.Catalogue) -> None:
+    """Upserts the taxonomy by code; what the catalogue no longer has is deactivated, never deleted,
+    because grievances filed under it still point at it."""
+    districts = {d.code: d for d in session.scalars(select(m.District))}
+    for d in catalogue.jurisdictions.districts:
+        row = districts.get(d.code) or m.District(code=d.code)
+        _named(row, d.name)
+        session.add(row)
+        existing = {t.name_en: t for t in row.taluks}
+        for t in d.taluks:
+            taluk = existing.get(t.en) or m.Taluk(district=row)
+            _named(taluk, t)
+            session.add(taluk)
+
+    departments = {d.code: d for d in session.scalars(select(m.Department))}
+    for dept in departments.values():
+        if dept.code not in catalogue.departments:
+            dept.active = False
+    grievance_rows = {g.code: g for g in session.scalars(select(m.GrievanceType))}
+    seen_grievances = set()
+    for code, dept in catalogue.departments.items():
+        row = departments.get(code) or m.Department(code=code)
+        _named(row, dept.name)
+        row.active, row.content_hash, row.source = True, dept.content_hash, dept.source
+        session.add(row)
+        lds = _sync_children(session, row.line_departments, dept.line_departments.items(),
+                             lambda c: m.LineDepartment(department=row, code=c), lambda r, v: _named(r, v))
+        _sync_children(session, row.posts, dept.posts.items(),
+                       lambda c: m.Post(department=row, code=c), lambda r, p: (_named(r, p.name), setattr(r, "level", p.level)))
+        services = _sync_children(session, row.services, ((s.code, s) for s in dept.services),
+                                  lambda c: m.Service(department=row, code=c),
+                                  lambda r, s: (_named(r, s.name), setattr(r, "line_department", lds[s.line_department]),
+                                                setattr(r, "keywords", "\n".join(s.keywords))))
+        for s in dept.services:
+            srow = services[s.code]
+            for g in s.grievances:
+                seen_grievances.add(g.code)
+                grow = grievance_rows.get(g.code) or m.GrievanceType(code=g.code)
+                _named(grow, g.name)
+                grow.service, grow.active = srow, True
+                grow.keywords = "\n".join(g.keywords)
+                grow.form = [_field_json(f) for f in g.form]
+                session.add(grow)
+                cats = _sync_children(session, grow.categories, ((c.code, c) for c in g.categories),
+                                      lambda c: m.Category(grievance_type=grow, code=c), lambda r, c: _named(r, c.name))
+                for c in g.categories:
+                    _sync_children(session, cats[c.code].subcategories, ((x.code, x) for x in c.subcategories),
+                                   lambda x, parent=cats[c.code]: m.Subcategory(category=parent, code=x),
+                                   lambda r, x: _named(r, x.name))
+    for code, grow in grievance_rows.items():
+        if code not in seen_grievances:
+            grow.active = False
+    session.flush()
+
+
+def _sync_children(session, existing_rows, items, make, update) -> dict:
+    by_code = {r.code: r for r in existing_rows}
+    out = {}
+    for code, value in items:
+        row = by_code.pop(code, None) or make(code)
+        update(row, value)
+        row.active = True
+        session.add(row)
+        out[code] = row
+    for row in by_code.values():
+        row.active = False
+    return out
+
+
+def _field_json(f) -> dict:
+    out = {"name": f.name, "type": f.type, "label": f.label.as_dict(), "required": f.required}
+    for key in ("pattern", "max_length", "min", "max"):
+        if getattr(f, key) is not None:
+            out[key] = getattr(f, key)
+    if f.help:
+        out["help"] = f.help.as_dict()
+    if f.options:
+        out["options"] = [{"value": o.value, "label": o.label.as_dict()} for o in f.options]
+    return out

@@ -1,0 +1,36 @@
+"""Registers every view and API with the AppBuilder, and the plain routes (health, index)."""
+from __future__ import annotations
+
+from flask import current_app, jsonify
+from sqlalchemy import text
+
+from .extensions import db
+
+
+def register(appbuilder) -> None:
+    from .catalog import api as catalog_api
+    from .catalog import views as catalog_views
+
+    catalog_views.register(appbuilder)
+    appbuilder.add_api(catalog_api.CatalogApi)
+
+    app = current_app._get_current_object()
+
+    @app.get("/health")
+    def health():
+        from .app import rules_runtime
+
+        runtime = rules_runtime()
+        database = "ok"
+        try:
+            db.session.execute(text("SELECT 1"))
+            runtime.refresh(db.session)
+        except Exception as exc:  # the probe must answer even when the database is down
+            database = f"unavailable: {type(exc).__name__}"
+            db.session.rollback()
+        rules_version = None
+        if runtime.catalogue is not None:
+            rules_version = {"id": runtime.version_id, "content_hash": runtime.engine.version,
+                             **runtime.catalogue.counts}
+        ok = database == "ok" and rules_version is not None
+        return jsonify(status="ok" if ok else "degraded", database=database, rules_version=rules_version), (200 if ok else 503)

@@ -1,0 +1,1 @@
+"""ipgrs plugins, loaded through the `ipgrs.plugins` entry point group."""

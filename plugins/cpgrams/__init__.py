@@ -1,0 +1,1 @@
+"""CPGRAMS integration plugin (placeholder; see README.md)."""

@@ -1,0 +1,148 @@
+"""Shared fixtures: the shipped catalogue, config directories to break, and the app on SQLite and PostgreSQL.
+
+Database tests run once per database (the `app` fixture is parametrised). Each PostgreSQL session gets a
+fresh database created for it and dropped afterwards; the schema comes from the Alembic migrations, as in
+production. Each test runs inside a transaction that is rolled back (SAVEPOINTs absorb the commits the
+services make), so tests see the published catalogue and never each other's writes.
+"""
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+import rules
+from ipgrs import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "config"
+
+
+def service_unavailable(what: str, exc: Exception):
+    """Skip when a server is absent, unless CI or IPGRS_REQUIRE_SERVICES says it must be there."""
+    message = f"{what} unreachable: {exc}"
+    if settings.services_required():
+        pytest.fail(message + " (required: CI / IPGRS_REQUIRE_SERVICES is set)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def shipped_catalogue() -> rules.Catalogue:
+    return rules.load_directory(CONFIG)
+
+
+@pytest.fixture
+def config_dir(tmp_path) -> Path:
+    """A copy of the shipped config to modify."""
+    target = tmp_path / "config"
+    shutil.copytree(CONFIG, target)
+    return target
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    url = settings.test_database_url()
+    try:
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means the server is not usable
+        service_unavailable("PostgreSQL at " + url.split("@")[-1], exc)
+    return url, engine
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server_url):
+    """A fresh, empty PostgreSQL database for this test session."""
+    url, admin = postgres_server_url
+    name = f"ipgrs_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _sqlite_savepoints(engine):
+    # pysqlite's own transaction handling defeats SAVEPOINT; let SQLAlchemy emit BEGIN itself.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def app(request, tmp_path_factory):
+    """The platform on each database, migrated with Alembic and with the shipped catalogue published."""
+    from ipgrs import create_app
+    from ipgrs.catalog import services
+    from ipgrs.database import upgrade
+    from ipgrs.extensions import db
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'ipgrs.db'}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": url,
+        "TESTING": True,
+        "IPGRS_CONFIG_DIR": str(CONFIG),
+        "IPGRS_RULES_REFRESH_SECONDS": 0,
+    })
+    app.config["IPGRS_DATABASE"] = request.param
+    with app.app_context():
+        if request.param == "sqlite":
+            _sqlite_savepoints(db.engine)
+        upgrade()
+        services.publish_directory(db.session, CONFIG, author="tests", message="shipped catalogue")
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    """The app's scoped session, bound for this test to one connection inside a transaction that is rolled back."""
+    from flask_sqlalchemy.session import Session as FlaskSession
+    from sqlalchemy.orm import sessionmaker
+
+    from ipgrs.extensions import db
+
+    class BoundSession(FlaskSession):
+        def get_bind(self, *args, **kwargs):
+            return self.bind
+
+    with app.app_context():
+        connection = db.engine.connect()
+        connection.name = connection.dialect.name  # FAB asks get_bind().name, which an Engine has and a Connection lacks
+        outer = connection.begin()
+        db.session.remove()
+        registry = db.session.registry
+        original = registry.createfunc
+        registry.createfunc = sessionmaker(class_=BoundSession, db=db, bind=connection,
+                                           join_transaction_mode="create_savepoint")
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            registry.createfunc = original
+            outer.rollback()
+            connection.close()
+            app.extensions["ipgrs.rules"].refresh(db.session, force=True)
+            db.session.remove()
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
