@@ -8,7 +8,7 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 
 from . import settings
-from .extensions import db, migrate
+from .extensions import csrf, db, migrate
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 
@@ -26,7 +26,19 @@ FAB_DEFAULTS = {
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "LANGUAGES": {"en": {"flag": "gb", "name": "English"}, "kn": {"flag": "in", "name": "ಕನ್ನಡ"}},
     "BABEL_DEFAULT_LOCALE": "en",
-    "FAB_BASE_TEMPLATE": "ipgrs/base.html",  # adds the vendored Kannada webfont to every admin page
+    "FAB_BASE_TEMPLATE": "ipgrs/base.html",
+    "FAB_INDEX_VIEW": "ipgrs.portal.views.PortalIndexView",  # "/" is the citizen portal
+    "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,  # 5 documents of 5 MB and the form, with room to spare
+    "OTP_TTL_SECONDS": 300,
+    "OTP_MAX_ATTEMPTS": 5,
+    "OTP_RESEND_SECONDS": 30,
+    "OTP_MAX_PER_NUMBER_PER_HOUR": 5,
+    "OTP_MAX_PER_CLIENT_PER_HOUR": 30,
+    "CITIZEN_TOKEN_DAYS": 30,
+    # Roles beyond Admin and Public, created with their permissions by `ipgrs db upgrade` (view regex, permission regex).
+    "FAB_ROLES": {
+        "Operator": [["OperatorDeskView", "can_.*"], ["GrievanceTypeView|DepartmentView|ServiceView", "can_list|can_show"]],
+    },  # adds the vendored Kannada webfont to every admin page
 }
 
 
@@ -48,11 +60,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    csrf.init_app(app)  # before AppBuilder, so FAB exempts its token-authenticated APIs
 
     from .catalog.runtime import RulesRuntime
     app.extensions["ipgrs.rules"] = RulesRuntime(app.config["IPGRS_RULES_REFRESH_SECONDS"])
 
     with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _sqlite_pragmas(db.engine)
         from . import errors, views
         from .tasks import init_celery
 
@@ -65,6 +80,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import register_flask_commands
     register_flask_commands(app)
     return app
+
+
+def _sqlite_pragmas(engine) -> None:
+    """The embedded default serves threads: WAL lets pages read while a filing writes; foreign keys are enforced."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
 
 
 def rules_runtime(app=None):

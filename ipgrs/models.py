@@ -2,3 +2,7 @@
 from flask_appbuilder.security.sqla import models as security  # noqa: F401
 
 from .catalog import models as catalog  # noqa: F401
+from .citizens import models as citizens  # noqa: F401,E402
+from .grievances import models as grievances  # noqa: F401,E402
+from .officers import models as officers  # noqa: F401,E402
+from .notifications import models as notifications  # noqa: F401,E402

@@ -8,6 +8,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("IPGRS_INSTANCE_DIR", ROOT / "instance"))
 
+# Attachments of a grievance; IPGRS_ATTACHMENT_* override them.
+ATTACHMENT_MAX_FILES = 5
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENT_DIR = str(INSTANCE / "uploads")  # outside the web root: files are served only through a view that checks access
+
 
 class SettingsError(RuntimeError):
     pass
@@ -30,6 +35,7 @@ def from_environment(env=os.environ) -> dict:
                                 "python -c 'import secrets; print(secrets.token_hex(32))'")
         secret = _instance_secret()
     broker = env.get("CELERY_BROKER_URL") or None
+    sms = _sms_settings(env)
     return {
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -39,9 +45,37 @@ def from_environment(env=os.environ) -> dict:
         "CELERY_BROKER_URL": broker,
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND") or None,
         "CELERY_TASK_ALWAYS_EAGER": broker is None,
+        **sms,
+        "ATTACHMENT_DIR": env.get("IPGRS_ATTACHMENT_DIR") or ATTACHMENT_DIR,
+        "ATTACHMENT_MAX_FILES": int(env.get("IPGRS_ATTACHMENT_MAX_FILES", ATTACHMENT_MAX_FILES)),
+        "ATTACHMENT_MAX_BYTES": int(env.get("IPGRS_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES)),
         "PORT": int(env.get("PORT", "5000")),
     }
 
+
+
+def _sms_settings(env) -> dict:
+    """The notification outbox: SMS to a file (the embedded default) or to an HTTP SMS gateway."""
+    provider = (env.get("SMS_PROVIDER") or "log").strip().lower()
+    if provider not in ("log", "http"):
+        raise SettingsError(f"SMS_PROVIDER must be 'log' or 'http', not {provider!r}")
+    url, token = env.get("SMS_GATEWAY_URL") or None, env.get("SMS_GATEWAY_TOKEN") or None
+    if provider == "http" and not (url and token):
+        raise SettingsError("SMS_PROVIDER=http needs SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN")
+    try:
+        max_attempts = int(env.get("NOTIFICATION_MAX_ATTEMPTS", "8"))
+    except ValueError:
+        max_attempts = 0
+    if max_attempts < 1:
+        raise SettingsError("NOTIFICATION_MAX_ATTEMPTS must be a whole number of at least 1")
+    return {
+        "SMS_PROVIDER": provider,
+        "SMS_GATEWAY_URL": url,
+        "SMS_GATEWAY_TOKEN": token,
+        "SMS_SENDER_ID": env.get("SMS_SENDER_ID") or "IPGRS",
+        "NOTIFICATION_MAX_ATTEMPTS": max_attempts,
+        "NOTIFICATION_OUTBOX_LOG": str(INSTANCE / "outbox.log"),  # the developer's "phone" (SMS_PROVIDER=log)
+    }
 
 def _instance_secret() -> str:
     path = INSTANCE / "secret_key"

@@ -36,8 +36,10 @@ def init_celery(app) -> Celery:
         broker_connection_retry_on_startup=True,
         beat_schedule={
             "refresh-rules": {"task": "ipgrs.rules.refresh", "schedule": 30.0},
+            "deliver-notifications": {"task": "ipgrs.notifications.deliver_due", "schedule": 15.0},
         },
     )
+    from .notifications import tasks as _notification_tasks  # noqa: F401 - registers the outbox tasks
     app.extensions["celery"] = celery
     return celery
 

@@ -11,8 +11,19 @@ def register(appbuilder) -> None:
     from .catalog import api as catalog_api
     from .catalog import views as catalog_views
 
+    from .citizens import api as citizen_api
+    from .grievances import api as grievance_api
+    from .portal import views as portal
+
     catalog_views.register(appbuilder)
     appbuilder.add_api(catalog_api.CatalogApi)
+    appbuilder.add_api(citizen_api.AuthApi)
+    appbuilder.add_api(citizen_api.MeApi)
+    appbuilder.add_api(grievance_api.GrievanceApi)
+    portal.register(current_app._get_current_object())
+    from .desk import views as desk
+
+    desk.register(appbuilder)
 
     app = current_app._get_current_object()
 

@@ -132,7 +132,13 @@ def _build(node, path, source: SourceFile, errors, constructor):
         # YAML 1.1 reads yes/no/on/off as booleans; here only true/false are (a form option "NO" stays text).
         if node.tag == "tag:yaml.org,2002:bool" and node.value.lower() not in ("true", "false"):
             return node.value
-        return constructor.construct_object(node)
+        try:
+            return constructor.construct_object(node)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:  # e.g. the date 2026-02-30
+            message = (f"{node.value} is not a date on the calendar" if node.tag == "tag:yaml.org,2002:timestamp"
+                       else f"'{node.value}' is not a valid value: {exc}")
+            errors.append(ConfigError(source.name, *_pos(node), message, path))
+            return node.value
     if isinstance(node, SequenceNode):
         return [_build(child, path + (i,), source, errors, constructor) for i, child in enumerate(node.value)]
     if isinstance(node, MappingNode):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from sqlalchemy import event
 
 import rules
@@ -78,7 +79,16 @@ def _sqlite_savepoints(engine):
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: no read-to-write upgrade deadlock between threads
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production. Flask would otherwise reuse the context the
+    test has pushed, and `g` (with Flask-WTF's cached CSRF token) would leak from one request to the next."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -88,23 +98,29 @@ def app(request, tmp_path_factory):
     from ipgrs.catalog import services
     from ipgrs.database import upgrade
     from ipgrs.extensions import db
+    from ipgrs.officers.seed import seed_officers
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'ipgrs.db'}"
     else:
         url = request.getfixturevalue("postgres_database")
+    files = tmp_path_factory.mktemp(f"files-{request.param}")
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": url,
         "TESTING": True,
         "IPGRS_CONFIG_DIR": str(CONFIG),
         "IPGRS_RULES_REFRESH_SECONDS": 0,
+        "ATTACHMENT_DIR": str(files / "uploads"),
+        "NOTIFICATION_OUTBOX_LOG": str(files / "outbox.log"),
     })
     app.config["IPGRS_DATABASE"] = request.param
+    app.test_client_class = FreshContextClient
     with app.app_context():
         if request.param == "sqlite":
             _sqlite_savepoints(db.engine)
         upgrade()
         services.publish_directory(db.session, CONFIG, author="tests", message="shipped catalogue")
+        seed_officers(db.session)
         db.session.remove()
     yield app
     with app.app_context():

@@ -81,3 +81,51 @@ def write_config(root: Path, departments: dict[str, str | dict], jurisdictions: 
         text = content if isinstance(content, str) else dump(content)
         (root / "departments" / name).write_text(text, encoding="utf-8")
     return root
+
+
+# --- database objects ---------------------------------------------------------------------------
+
+_mobiles = iter(range(9_800_000_000, 9_899_999_999))
+
+
+def make_citizen(session, **overrides):
+    """A registered citizen with a complete profile in Anekal, Bengaluru Urban."""
+    from ipgrs import clock
+    from ipgrs.citizens.models import Citizen
+
+    values = dict(mobile=f"+91{next(_mobiles)}", name="Lakshmi Devi", language="en", district="Bengaluru Urban",
+                  taluk="Anekal", locality="Chandapura", pincode="562106", verified_at=clock.now())
+    values.update(overrides)
+    citizen = Citizen(**values)
+    session.add(citizen)
+    session.commit()
+    return citizen
+
+
+def rtc_filing(**overrides):
+    """A valid filing of 'RTC not issued within time' (Revenue) at the citizen's registered address."""
+    from ipgrs.grievances.services import FilingRequest
+
+    values = dict(grievance_type="REV_RTC_NOT_ISSUED", category="DELAY", subcategory="OVER_30_DAYS",
+                  description="Applied for the RTC of my land two months ago and it has not been issued.",
+                  form={"survey_number": "123/2A", "village_name": "Chandapura"})
+    values.update(overrides)
+    return FilingRequest(**values)
+
+
+def png_bytes(size=(8, 8)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def upload(name: str, data: bytes, content_type: str = "application/octet-stream"):
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    return FileStorage(stream=io.BytesIO(data), filename=name, content_type=content_type)

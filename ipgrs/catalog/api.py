@@ -4,10 +4,12 @@ from __future__ import annotations
 import json
 import threading
 
-from flask import Response
+from flask import Response, request
 from flask_appbuilder.api import BaseApi, expose
 
+from .. import forms
 from ..extensions import db
+from .search import DEFAULT_LIMIT, LIMIT_ERROR, SearchQueryError, catalogue_search
 
 
 def _bi(b) -> dict:
@@ -77,3 +79,87 @@ class CatalogApi(BaseApi):
                 self._cache.clear()
                 self._cache[key] = body
         return Response(body, status=200, mimetype="application/json")
+
+    def _published_catalogue(self):
+        from ..app import rules_runtime
+
+        runtime = rules_runtime()
+        runtime.refresh(db.session)
+        return runtime.catalogue
+
+    @expose("/search", methods=["GET"])
+    def search(self):
+        """Keyword search over the catalogue, in English or Kannada, tolerant of typos.
+        ---
+        get:
+          summary: Taxonomy combinations matching a citizen's words, best first
+          parameters:
+          - {in: query, name: q, required: true, schema: {type: string, minLength: 2, maxLength: 100}}
+          - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 50, default: 10}}
+          responses:
+            200:
+              description: The query and its results (department, line_department, service, grievance_type,
+                and category/subcategory when their names matched; each with code and name {en, kn}; score)
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      query: {type: string}
+                      results: {type: array, items: {type: object}}
+            400:
+              description: The query is shorter than 2 or longer than 100 characters, or limit is not 1–50
+            503:
+              description: No catalogue has been published yet
+        """
+        q = request.args.get("q", "")
+        limit = request.args.get("limit", "").strip()
+        if limit and not limit.isdigit():
+            return self.response_400(message=LIMIT_ERROR)
+        catalogue = self._published_catalogue()
+        if catalogue is None:
+            return self.response(503, message="No catalogue has been published yet; run `ipgrs config publish`.")
+        try:
+            results = catalogue_search(catalogue).search(q, int(limit) if limit else DEFAULT_LIMIT)
+        except SearchQueryError as exc:
+            return self.response_400(message=str(exc))
+        return self.response(200, query=q, results=results)
+
+    @expose("/grievance-types/<code>/form", methods=["GET"])
+    def grievance_type_form(self, code: str):
+        """The form of a grievance type as JSON Schema, with labels in English and Kannada.
+        ---
+        get:
+          summary: The case details form of a grievance type (JSON Schema draft 2020-12)
+          parameters:
+          - {in: path, name: code, required: true, schema: {type: string}}
+          responses:
+            200:
+              description: The grievance type (code, name, department, line department, service) and its form
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      grievance_type: {type: object}
+                      schema: {type: object}
+            404:
+              description: Unknown grievance type
+            503:
+              description: No catalogue has been published yet
+        """
+        catalogue = self._published_catalogue()
+        if catalogue is None:
+            return self.response(503, message="No catalogue has been published yet; run `ipgrs config publish`.")
+        g = catalogue.grievance_types.get(code)
+        if g is None:
+            return self.response(404, message=f"Unknown grievance type '{code}'")
+        dept = catalogue.departments[g.department]
+        service = dept.service(g.service)
+        grievance_type = {
+            "code": g.code, "name": _bi(g.name),
+            "department": {"code": dept.code, "name": _bi(dept.name)},
+            "line_department": {"code": g.line_department, "name": _bi(dept.line_departments[g.line_department])},
+            "service": {"code": service.code, "name": _bi(service.name)},
+        }
+        return self.response(200, grievance_type=grievance_type, schema=forms.json_schema(g))

@@ -1,15 +1,18 @@
 """Tables mirroring the published catalogue, so grievances, officers and reports can join to it."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .. import clock
+from ..columns import UtcDateTime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 class RulesetVersion(Model):
@@ -22,7 +25,7 @@ class RulesetVersion(Model):
     counts: Mapped[dict] = mapped_column(JSON)
     message: Mapped[str] = mapped_column(String(500), default="")
     published_by: Mapped[str] = mapped_column(String(120))
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     def __repr__(self) -> str:
         return f"v{self.id} {self.content_hash[:12]}"

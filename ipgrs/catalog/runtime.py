@@ -18,6 +18,7 @@ class RulesRuntime:
     def __init__(self, refresh_seconds: float = 2.0):
         self.engine = rules.Engine()
         self.version_id: int | None = None
+        self._ids_by_hash: dict[str, int] = {}
         self.refresh_seconds = refresh_seconds
         self._checked_at = 0.0
         self._lock = threading.Lock()
@@ -45,9 +46,14 @@ class RulesRuntime:
             except rules.ConfigInvalid as exc:
                 log.error("published version %s does not load; keeping version %s: %s", latest_id, self.version_id, exc)
                 return
+            self._ids_by_hash[catalogue.version] = latest_id
             self.engine.publish(catalogue)
             self.version_id = latest_id
             log.info("rules engine now at version %s (%s)", latest_id, catalogue.summary())
 
     def decide(self, facts) -> rules.Decision:
         return self.engine.decide(facts)
+
+    def version_id_for(self, decision: rules.Decision) -> int:
+        """The published version row that made a decision (decisions carry the catalogue's content hash)."""
+        return self._ids_by_hash[decision.version]

@@ -7,7 +7,6 @@ import sys
 import uuid
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 IPGRS = str(Path(sys.executable).parent / "ipgrs")

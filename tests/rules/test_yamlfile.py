@@ -65,3 +65,8 @@ def test_yes_and_no_stay_text():
     source, errors = errors_of("value: NO\nflag: true\nother: yes\n")
     assert errors == []
     assert source.data == {"value": "NO", "flag": True, "other": "yes"}
+
+
+def test_an_impossible_date_is_an_error_not_a_crash():
+    _, errors = errors_of("code: REV\nstarts: 2026-02-30\n")
+    assert errors == ["dept.yaml:2:9: 2026-02-30 is not a date on the calendar (at starts)"]

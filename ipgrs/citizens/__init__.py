@@ -1,0 +1,1 @@
+"""Citizens: registration and login by mobile number and OTP, the profile, API tokens."""

@@ -1,0 +1,1 @@
+"""Grievances: filing, routing to the last mile officer, the audit trail, attachments and tracking."""

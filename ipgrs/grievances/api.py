@@ -1,0 +1,108 @@
+"""The mobile app's grievance API: file, list mine, read one (404 for anyone else's)."""
+from __future__ import annotations
+
+import json
+
+from flask import g, jsonify, request
+from flask_appbuilder.api import BaseApi, expose
+from sqlalchemy import select
+
+from ..extensions import db
+from ..portal.auth import token_required
+from . import services
+from .models import Grievance
+from .queries import grievance_view
+
+
+def _filing_from_request() -> services.FilingRequest | tuple:
+    if request.mimetype == "multipart/form-data":
+        try:
+            body = json.loads(request.form.get("data", "{}"))
+        except ValueError:
+            return jsonify(message="The 'data' part must be JSON."), 400
+        uploads = [(key.split(".", 1)[1], fs) for key, fs in request.files.items(multi=True) if key.startswith("file.") and fs.filename]
+        uploads += [(None, fs) for fs in request.files.getlist("attachments") if fs.filename]
+    else:
+        body, uploads = request.get_json(silent=True), []
+    if not isinstance(body, dict):
+        return jsonify(message="Send the grievance as a JSON object (or multipart with a 'data' JSON part)."), 400
+    form, location = body.get("form") or {}, body.get("location") or {"where": "current"}
+    if not isinstance(form, dict) or not isinstance(location, dict):
+        return jsonify(message="'form' and 'location' must be JSON objects."), 400
+    return services.FilingRequest(
+        grievance_type=str(body.get("grievance_type") or ""), description=str(body.get("description") or ""),
+        category=body.get("category"), subcategory=body.get("subcategory"), form=form, location=location,
+        uploads=uploads, channel="APP")
+
+
+class GrievanceApi(BaseApi):
+    resource_name = "grievances"
+    openapi_spec_tag = "Grievances"
+
+    @expose("", methods=["POST"])
+    @token_required
+    def file(self):
+        """File a grievance.
+        ---
+        post:
+          summary: File a grievance (JSON, or multipart with a 'data' JSON part and files)
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [grievance_type, description]
+                  properties:
+                    grievance_type: {type: string, example: REV_RTC_NOT_ISSUED}
+                    description: {type: string}
+                    category: {type: string}
+                    subcategory: {type: string}
+                    form: {type: object}
+                    location: {type: object}
+          responses:
+            201: {description: "Filed: number, status, with, due_at"}
+            400: {description: "Errors by field: {message, errors: {field: [sentences]}}"}
+            401: {description: No valid token}
+        """
+        filing = _filing_from_request()
+        if isinstance(filing, tuple):
+            return filing
+        try:
+            grievance = services.file_grievance(db.session, g.citizen, filing)
+        except services.FilingInvalid as exc:
+            return jsonify(message="The grievance was not filed: please correct the fields listed.", errors=exc.errors), 400
+        return jsonify(grievance=grievance_view(grievance)), 201
+
+    @expose("", methods=["GET"])
+    @token_required
+    def mine(self):
+        """My grievances, newest first.
+        ---
+        get:
+          summary: The logged-in citizen's grievances
+          responses:
+            200: {description: A list of grievances}
+            401: {description: No valid token}
+        """
+        rows = db.session.scalars(select(Grievance).where(Grievance.citizen_id == g.citizen.id)
+                                  .order_by(Grievance.created_at.desc()).limit(200)).all()
+        return jsonify(grievances=[grievance_view(r) for r in rows])
+
+    @expose("/<number>", methods=["GET"])
+    @token_required
+    def one(self, number):
+        """One of my grievances with its timeline.
+        ---
+        get:
+          summary: One grievance of the logged-in citizen (404 for any other)
+          parameters:
+          - {in: path, name: number, required: true, schema: {type: string}}
+          responses:
+            200: {description: The grievance and its events}
+            401: {description: No valid token}
+            404: {description: No grievance of yours has that number}
+        """
+        row = db.session.scalar(select(Grievance).where(Grievance.number == number[:20]))
+        if row is None or row.citizen_id != g.citizen.id:
+            return jsonify(message="No grievance of yours has that ID."), 404
+        return jsonify(grievance=grievance_view(row, with_events=True))

@@ -1,0 +1,1 @@
+"""Officers and their postings: who holds which post in which jurisdiction."""
