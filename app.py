@@ -30,6 +30,9 @@ def main() -> int:
         else:
             print(f"Catalogue version {version.id}: {catalogue.summary()}")
         print_logins(seed())
+    from ipgrs.tasks import start_inprocess_beat
+
+    start_inprocess_beat(app)  # notification retries and (later) escalation sweeps, without a broker
     port = app.config["PORT"]
     print(f"Serving ipgrs on http://127.0.0.1:{port}  (Celery tasks run in-process; Ctrl+C stops)")
     app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)

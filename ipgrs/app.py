@@ -12,6 +12,16 @@ from .extensions import csrf, db, migrate
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 
+# An officer's inbox, grievance pages and API, and the catalogue read-only.
+OFFICER_PERMISSIONS = (
+    [["OfficerInboxView", p] for p in ("can_inbox", "can_grievance", "can_act", "can_accept_selected")]
+    + [["OfficerApi", p] for p in ("can_inbox", "can_grievance", "can_act")]
+    + [[v, p] for v in ("DepartmentView", "ServiceView", "GrievanceTypeView", "PostView", "DistrictView")
+       for p in ("can_list", "can_show")]
+    + [[m, "menu_access"] for m in ("Grievances", "Inbox", "Catalogue", "Departments", "Services", "Grievance types",
+                                     "Posts", "Districts and taluks")]
+)
+
 FAB_DEFAULTS = {
     "APP_NAME": "ipgrs",
     "FAB_CREATE_DB": False,        # Alembic owns the schema
@@ -20,6 +30,7 @@ FAB_DEFAULTS = {
     "AUTH_ROLE_ADMIN": "Admin",
     "AUTH_ROLE_PUBLIC": "Public",
     "FAB_API_SWAGGER_UI": True,
+    "JWT_ERROR_MESSAGE_KEY": "message",  # FAB's JWT errors (401) carry a "message" like every other API error
     "WTF_CSRF_ENABLED": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -35,9 +46,15 @@ FAB_DEFAULTS = {
     "OTP_MAX_PER_NUMBER_PER_HOUR": 5,
     "OTP_MAX_PER_CLIENT_PER_HOUR": 30,
     "CITIZEN_TOKEN_DAYS": 30,
-    # Roles beyond Admin and Public, created with their permissions by `ipgrs db upgrade` (view regex, permission regex).
+    "APPEAL_WINDOW_DAYS": 30,      # a citizen may say "not satisfied" this long after a resolution
+    "MAX_REOPENS": 2,              # appeals per grievance
+    "AUTO_CLOSE_DAYS": 15,         # unrated resolutions close on their own after this
+    # Roles beyond Admin and Public, created with their permissions by `ipgrs db upgrade`: [view, permission] pairs.
     "FAB_ROLES": {
-        "Operator": [["OperatorDeskView", "can_.*"], ["GrievanceTypeView|DepartmentView|ServiceView", "can_list|can_show"]],
+        "Operator": [["OperatorDeskView", p] for p in ("can_start", "can_verify", "can_profile", "can_choose", "can_file")]
+        + [[v, p] for v in ("DepartmentView", "ServiceView", "GrievanceTypeView") for p in ("can_list", "can_show")],
+        "Officer": OFFICER_PERMISSIONS,
+        "Nodal Officer": OFFICER_PERMISSIONS,  # the same as Officer until nodal officers get their own pages
     },  # adds the vendored Kannada webfont to every admin page
 }
 
@@ -56,6 +73,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    from . import clock
+    clock.configure(app.config.get("IPGRS_CLOCK_FILE"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)

@@ -117,6 +117,45 @@ def current_command():
 main.add_command(db_group)
 
 
+@main.command("escalate")
+@with_appcontext
+def escalate_command():
+    """Escalate every grievance past its due date (what the beat task does every minute)."""
+    from .extensions import db
+    from .grievances.escalation import sweep
+
+    totals = sweep(db.session)
+    click.echo(f"escalated {totals['escalated']}, flagged critical {totals['critical']}, "
+               f"already handled {totals['skipped']}, in {totals['batches']} batches")
+
+
+@click.group("officers")
+def officers_group():
+    """Officers and their postings."""
+
+
+@officers_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_officers_command(file):
+    """Import officers and postings from a CSV file (all rows or none): department, post, district, taluk,
+    name, mobile, email[, additional_charge]."""
+    from .extensions import db
+    from .officers import importer
+
+    try:
+        report = importer.import_officers(db.session, Path(file).read_bytes())
+    except importer.ImportInvalid as exc:
+        for error in exc.errors:
+            click.echo(error)
+        click.echo(f"nothing imported: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"imported {report.summary()}")
+
+
+main.add_command(officers_group)
+
+
 @main.command("seed-demo")
 @with_appcontext
 def seed_demo_command():

@@ -50,6 +50,12 @@ def from_environment(env=os.environ) -> dict:
         "ATTACHMENT_MAX_FILES": int(env.get("IPGRS_ATTACHMENT_MAX_FILES", ATTACHMENT_MAX_FILES)),
         "ATTACHMENT_MAX_BYTES": int(env.get("IPGRS_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES)),
         "PORT": int(env.get("PORT", "5000")),
+        "IPGRS_CLOCK_FILE": env.get("IPGRS_CLOCK_FILE") or None,  # tests and demos only: see ipgrs/clock.py
+        # Where citizens reach the portal: links in SMS (feedback) are built on it.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{env.get('PORT', '5000')}",
+        # The escalation sweep works in batches, each one transaction; a pause between batches spares a busy database.
+        "ESCALATION_BATCH_SIZE": int(env.get("IPGRS_ESCALATION_BATCH", "1000")),
+        "ESCALATION_BATCH_PAUSE": float(env.get("IPGRS_ESCALATION_PAUSE", "0")),
     }
 
 

@@ -37,6 +37,8 @@ def init_celery(app) -> Celery:
         beat_schedule={
             "refresh-rules": {"task": "ipgrs.rules.refresh", "schedule": 30.0},
             "deliver-notifications": {"task": "ipgrs.notifications.deliver_due", "schedule": 15.0},
+            "escalate-lapsed": {"task": "ipgrs.grievances.escalate", "schedule": 60.0},
+            "auto-close-resolved": {"task": "ipgrs.grievances.auto_close", "schedule": 3600.0},
         },
     )
     from .notifications import tasks as _notification_tasks  # noqa: F401 - registers the outbox tasks
@@ -56,6 +58,23 @@ def refresh_rules() -> dict:
     return {"version_id": runtime.version_id, "content_hash": runtime.engine.version}
 
 
+@celery.task(name="ipgrs.grievances.escalate")
+def escalate() -> dict:
+    """The escalation sweep (also `ipgrs escalate`)."""
+    from .extensions import db
+    from .grievances.escalation import sweep
+
+    return sweep(db.session)
+
+
+@celery.task(name="ipgrs.grievances.auto_close")
+def auto_close() -> int:
+    from .extensions import db
+    from .grievances.escalation import auto_close as close
+
+    return close(db.session)
+
+
 @celery.task(name="ipgrs.rules.decide")
 def decide(facts: dict) -> dict:
     """Routes a grievance's facts under this worker's published version (used by imports and the helpline queue)."""
@@ -66,3 +85,31 @@ def decide(facts: dict) -> dict:
     runtime = current_app.extensions["ipgrs.rules"]
     runtime.refresh(db.session)
     return runtime.decide(facts).as_dict()
+
+
+def start_inprocess_beat(app, stop=None):
+    """The embedded default has no `celery beat`: run the beat schedule on a daemon thread in this process.
+    Each periodic task runs eagerly, in its own app context, exactly as a worker would run it."""
+    import logging
+    import threading
+    import time
+
+    log = logging.getLogger("ipgrs.beat")
+    stop = stop or threading.Event()
+    schedule = {name: (entry["task"], float(entry["schedule"])) for name, entry in celery.conf.beat_schedule.items()}
+    next_run = {name: time.monotonic() + 5 for name in schedule}
+
+    def loop():
+        while not stop.wait(1.0):
+            now = time.monotonic()
+            for name, (task_name, every) in schedule.items():
+                if now >= next_run[name]:
+                    next_run[name] = now + every
+                    try:
+                        celery.tasks[task_name].apply()
+                    except Exception:  # noqa: BLE001 - one failed sweep must not end the schedule
+                        log.exception("periodic task %s failed", task_name)
+
+    thread = threading.Thread(target=loop, name="ipgrs-inprocess-beat", daemon=True)
+    thread.start()
+    return stop

@@ -24,6 +24,11 @@ def register(appbuilder) -> None:
     from .desk import views as desk
 
     desk.register(appbuilder)
+    from .officers import api as officer_api
+    from .officers import views as officers
+
+    officers.register(appbuilder)
+    appbuilder.add_api(officer_api.OfficerApi)
 
     app = current_app._get_current_object()
 

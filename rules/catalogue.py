@@ -126,6 +126,7 @@ class Rule:
     priority: str | None = None
     timeline: Timeline | None = None
     escalation: tuple | None = None
+    start_level: int = 1
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class Department:
     source: str
     text: str
     content_hash: str
+    show_cause_notice: bool = False
 
     def service(self, code: str) -> Service:
         return next(s for s in self.services if s.code == code)
@@ -406,6 +408,7 @@ def _build_department(source: SourceFile, data, juris, grievance_types, where, e
             index=ri, name=r["name"], condition=condition, assign=r["assign"], priority=r.get("priority"),
             timeline=Timeline.of(r.get("timeline")),
             escalation=chain(r["escalation"], rp + ("escalation",)) if "escalation" in r else None,
+            start_level=r.get("start_level", 1),
         ))
     if len(errors) > start:
         return None
@@ -423,4 +426,5 @@ def _build_department(source: SourceFile, data, juris, grievance_types, where, e
         code=code, name=Bilingual.of(data["name"]), line_departments={k: Bilingual.of(v) for k, v in data["line_departments"].items()},
         posts=posts, escalation=escalation, timeline=timeline, services=tuple(services), routing=tuple(rules),
         source=source.name, text=source.text, content_hash=_sha(source.text.encode()),
+        show_cause_notice=data["defaults"].get("show_cause_notice", False),
     )

@@ -17,6 +17,7 @@ class Decision:
     priority: str
     rules_fired: tuple        # names of the routing rules that decided
     explanation: tuple        # one line per part of the decision: which rule or declaration set it
+    start_level: int = 1      # the level the grievance starts at (a rule may start it above L1)
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -58,6 +59,7 @@ def _build(version: str, dept: Department, gt: GrievanceType, rule: Rule) -> Dec
             timeline, timeline_source = candidate.over(timeline), label
     days = timeline.for_levels(len(chain))
     priority = rule.priority or "normal"
+    start_level = min(rule.start_level, len(chain))
     return Decision(
         version=version, department=dept.code, grievance=gt.code, post=rule.assign, escalation=tuple(chain),
         timeline_days=days, priority=priority, rules_fired=(rule.name,),
@@ -66,5 +68,6 @@ def _build(version: str, dept: Department, gt: GrievanceType, rule: Rule) -> Dec
             f"escalation {' → '.join(chain)} from {chain_source}",
             f"timeline {days[0]} working days at L1 from {timeline_source}",
             f"priority {priority}" + (f" from rule '{rule.name}'" if rule.priority else ""),
-        ),
+        ) + ((f"starts at L{start_level} ({chain[start_level - 1]}) by rule '{rule.name}'",) if start_level > 1 else ()),
+        start_level=start_level,
     )

@@ -101,6 +101,7 @@ EscalationChain = lambda **kw: fields.List(  # noqa: E731
 class Defaults(Strict):
     escalation = EscalationChain(required=True)
     timeline = fields.Nested(Timeline, required=True)
+    show_cause_notice = StrictBool()  # on a lapse, a show-cause notice to the officer who let it lapse
 
 
 class Option(Strict):
@@ -193,6 +194,7 @@ class RoutingRule(Strict):
     priority = fields.String(validate=validate.OneOf(PRIORITIES, error="must be one of " + ", ".join(PRIORITIES) + "; got {input!r}"))
     timeline = fields.Nested(Timeline)
     escalation = EscalationChain()
+    start_level = StrictInt(validate=validate.Range(1, 10, error="start_level is a level of the chain, from 1"))
 
 
 class Department(Strict):

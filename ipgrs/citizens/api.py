@@ -40,14 +40,15 @@ class AuthApi(BaseApi):
           requestBody:
             content:
               application/json:
-                schema: {type: object, required: [mobile], properties: {mobile: {type: string, example: "9876543210"}}}
+                schema: {type: object, required: [mobile], properties: {mobile: {type: string, example: "9876543210"}, language: {type: string, enum: [en, kn]}}}
           responses:
             202: {description: Code sent (the same answer whether or not the number is registered)}
             400: {description: Not a valid Indian mobile number}
             429: {description: Too many codes; see retry_after}
         """
         try:
-            sent = services.request_otp(db.session, _json_body().get("mobile"), request.remote_addr or "?")
+            body = _json_body()
+            sent = services.request_otp(db.session, body.get("mobile"), request.remote_addr or "?", language=body.get("language") or "en")
         except services.InvalidMobile as exc:
             return jsonify(message=str(exc), field="mobile"), 400
         except services.RateLimited as exc:
@@ -71,7 +72,7 @@ class AuthApi(BaseApi):
         """
         body = _json_body()
         try:
-            citizen, registered = services.verify_otp(db.session, body.get("mobile"), body.get("code"))
+            citizen, registered = services.verify_otp(db.session, body.get("mobile"), body.get("code"), language=body.get("language") or "en")
         except services.InvalidMobile as exc:
             return jsonify(message=str(exc), field="mobile"), 400
         except services.OtpError as exc:

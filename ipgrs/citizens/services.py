@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .. import clock
 from ..notifications import services as notifications
@@ -45,7 +45,7 @@ def _keyed(value: str) -> str:
     return hmac.new(current_app.config["SECRET_KEY"].encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
-def request_otp(session: Session, raw_mobile, client_address: str) -> OtpSent:
+def request_otp(session: Session, raw_mobile, client_address: str, language: str = "en") -> OtpSent:
     """Sends a login code. Known and unknown numbers get the same answer, so the API does not tell who is registered."""
     mobile = normalise_mobile(raw_mobile)
     now = clock.now()
@@ -75,15 +75,16 @@ def request_otp(session: Session, raw_mobile, client_address: str) -> OtpSent:
     session.flush()
     citizen = session.scalar(select(Citizen).where(Citizen.mobile == mobile))
     notifications.queue(session, channel="sms", recipient=mobile, template="otp",
-                        language=citizen.language if citizen else "en",
+                        language=citizen.language if citizen else (language if language in LANGUAGES else "en"),
                         context={"code": code, "minutes": ttl // 60}, key=f"otp:{challenge.id}", sensitive=True)
     notifications.dispatch_after_commit(session)
     session.commit()
     return OtpSent(mobile=mobile, expires_in=ttl, resend_after=_setting("OTP_RESEND_SECONDS"))
 
 
-def verify_otp(session: Session, raw_mobile, code) -> tuple[Citizen, bool]:
-    """Checks the latest code sent to the number. Returns (citizen, registered_now)."""
+def verify_otp(session: Session, raw_mobile, code, language: str = "en") -> tuple[Citizen, bool]:
+    """Checks the latest code sent to the number. Returns (citizen, registered_now); a new citizen's
+    language is the one they registered in."""
     mobile = normalise_mobile(raw_mobile)
     code = str(code or "").strip()
     now = clock.now()
@@ -109,7 +110,7 @@ def verify_otp(session: Session, raw_mobile, code) -> tuple[Citizen, bool]:
     citizen = session.scalar(select(Citizen).where(Citizen.mobile == mobile))
     created = citizen is None
     if created:
-        citizen = Citizen(mobile=mobile, language="en", created_at=now)
+        citizen = Citizen(mobile=mobile, language=language if language in LANGUAGES else "en", created_at=now)
         session.add(citizen)
     citizen.verified_at = now
     session.commit()
@@ -129,7 +130,8 @@ def issue_token(session: Session, citizen: Citizen) -> tuple[str, CitizenToken]:
 def citizen_for_token(session: Session, raw: str) -> Citizen | None:
     if not raw or len(raw) > 200:
         return None
-    token = session.scalar(select(CitizenToken).where(CitizenToken.token_hash == hashlib.sha256(raw.encode()).hexdigest()))
+    token = session.scalar(select(CitizenToken).options(joinedload(CitizenToken.citizen))  # one query per API call, not two
+                           .where(CitizenToken.token_hash == hashlib.sha256(raw.encode()).hexdigest()))
     if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
         return None
     return token.citizen

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..portal.auth import token_required
-from . import services
+from . import actions, services
 from .models import Grievance
-from .queries import grievance_view
+from .queries import grievance_view, loaded_for_view
 
 
 def _filing_from_request() -> services.FilingRequest | tuple:
@@ -71,7 +71,7 @@ class GrievanceApi(BaseApi):
             grievance = services.file_grievance(db.session, g.citizen, filing)
         except services.FilingInvalid as exc:
             return jsonify(message="The grievance was not filed: please correct the fields listed.", errors=exc.errors), 400
-        return jsonify(grievance=grievance_view(grievance)), 201
+        return jsonify(grievance=grievance_view(loaded_for_view(db.session, grievance))), 201
 
     @expose("", methods=["GET"])
     @token_required
@@ -105,4 +105,57 @@ class GrievanceApi(BaseApi):
         row = db.session.scalar(select(Grievance).where(Grievance.number == number[:20]))
         if row is None or row.citizen_id != g.citizen.id:
             return jsonify(message="No grievance of yours has that ID."), 404
+        return jsonify(grievance=grievance_view(row, with_events=True))
+
+
+    @expose("/<number>/reply", methods=["POST"])
+    @token_required
+    def reply(self, number):
+        """Answer the officer's request for information.
+        ---
+        post:
+          summary: Answer the officer's request for information (JSON {answer}; the clock resumes)
+          parameters:
+          - {in: path, name: number, required: true, schema: {type: string}}
+          responses:
+            200: {description: The grievance}
+            400: {description: Errors by field}
+            401: {description: No valid token}
+            404: {description: No grievance of yours has that number}
+            409: {description: Not waiting for information}
+        """
+        return self._citizen_action(number, lambda row, body: actions.citizen_reply(db.session, row, g.citizen, body.get("answer")))
+
+    @expose("/<number>/feedback", methods=["POST"])
+    @token_required
+    def feedback(self, number):
+        """Rate the redressal; not satisfied reopens it as an appeal.
+        ---
+        post:
+          summary: "Feedback after resolution: {rating: 1-5, satisfied: true|false, comment}"
+          parameters:
+          - {in: path, name: number, required: true, schema: {type: string}}
+          responses:
+            200: {description: The grievance}
+            400: {description: Errors by field}
+            401: {description: No valid token}
+            404: {description: No grievance of yours has that number}
+            409: {description: Not resolved, or the appeal window has passed}
+        """
+        return self._citizen_action(number, lambda row, body: actions.feedback(
+            db.session, row, g.citizen, body.get("rating"), body.get("satisfied"), body.get("comment")))
+
+    def _citizen_action(self, number, act):
+        row = db.session.scalar(select(Grievance).where(Grievance.number == number[:20]))
+        if row is None or row.citizen_id != g.citizen.id:
+            return jsonify(message="No grievance of yours has that ID."), 404
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return jsonify(message="Send a JSON object."), 400
+        try:
+            act(row, body)
+        except actions.ActionInvalid as exc:
+            return jsonify(message="Please correct the fields listed.", errors=exc.errors), 400
+        except actions.TransitionRefused as exc:
+            return jsonify(message=str(exc)), 409
         return jsonify(grievance=grievance_view(row, with_events=True))

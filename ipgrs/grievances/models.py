@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..catalog.models import Department, District, GrievanceType, Post, RulesetVersion, Taluk, utcnow
@@ -26,6 +26,7 @@ class Grievance(Model):
         Index("ix_grievance_citizen_created", "citizen_id", "created_at"),
         Index("ix_grievance_status_due", "status", "due_at"),
         Index("ix_grievance_officer_status", "assigned_officer_id", "status"),
+        Index("ix_grievance_post_status_due", "assigned_post_id", "status", "due_at"),  # the inbox's "mine"
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)  # KA-2026-00012345, from the id
@@ -55,6 +56,18 @@ class Grievance(Model):
     assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     vacancy_note: Mapped[str | None] = mapped_column(String(500))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime())      # awaiting the citizen since
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_by_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    resolved_post_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_post.id"))
+    transfer_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_count: Mapped[int] = mapped_column(Integer, default=0)
+    critical: Mapped[bool] = mapped_column(Boolean, default=False)        # past the last level of its chain
+    rating: Mapped[int | None] = mapped_column(Integer)                    # 1-5, from the citizen
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -67,8 +80,9 @@ class Grievance(Model):
     district: Mapped[District | None] = relationship()
     taluk: Mapped[Taluk | None] = relationship()
     ruleset_version: Mapped[RulesetVersion] = relationship()
-    assigned_post: Mapped[Post] = relationship()
-    assigned_officer: Mapped[Officer | None] = relationship()
+    assigned_post: Mapped[Post] = relationship(foreign_keys=[assigned_post_id])
+    assigned_officer: Mapped[Officer | None] = relationship(foreign_keys=[assigned_officer_id])
+    resolved_by_officer: Mapped[Officer | None] = relationship(foreign_keys=[resolved_by_officer_id])
     events: Mapped[list["GrievanceEvent"]] = relationship(back_populates="grievance", order_by="GrievanceEvent.id")
     attachments: Mapped[list["GrievanceAttachment"]] = relationship(back_populates="grievance", order_by="GrievanceAttachment.id")
 
@@ -108,3 +122,9 @@ class GrievanceAttachment(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     grievance: Mapped[Grievance] = relationship(back_populates="attachments")
+
+
+@event.listens_for(GrievanceEvent, "before_update")
+@event.listens_for(GrievanceEvent, "before_delete")
+def _audit_trail_is_append_only(mapper, connection, target):
+    raise PermissionError("grievance events are the audit trail: they are never updated or deleted")

@@ -3,14 +3,30 @@ from __future__ import annotations
 
 from flask import has_request_context
 from flask_login import current_user
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
+from ..catalog.models import GrievanceType
 from .models import Grievance, GrievanceAttachment
+
+# What grievance_view reads, loaded with the grievance instead of one lazy query per relationship.
+VIEW_LOADS = (joinedload(Grievance.assigned_post), joinedload(Grievance.district), joinedload(Grievance.taluk),
+              joinedload(Grievance.department), joinedload(Grievance.grievance_type).joinedload(GrievanceType.service),
+              selectinload(Grievance.attachments))
+
+
+def loaded_for_view(session: Session, grievance: Grievance) -> Grievance:
+    """`grievance` (expired by the commit that stored it) reloaded with VIEW_LOADS: two queries for the filing's
+    answer instead of eight."""
+    identity = inspect(grievance).identity[0]
+    return session.scalars(select(Grievance).options(*VIEW_LOADS).where(Grievance.id == identity)).one()
 
 
 def grievance_view(g: Grievance, with_events: bool = False) -> dict:
     """A citizen's view: designation and office of the officer, never the officer's name or phone."""
     post = g.assigned_post
-    office = g.taluk.name_en if post.level == "taluk" and g.taluk else g.district.name_en if post.level == "district" and g.district else "Karnataka"
+    place = g.taluk if post.level == "taluk" and g.taluk else g.district if post.level in ("taluk", "district") and g.district else None
+    office = {"en": place.name_en, "kn": place.name_kn} if place else {"en": "Karnataka", "kn": "ಕರ್ನಾಟಕ"}
     gt = g.grievance_type
     view = {
         "number": g.number, "status": g.status, "priority": g.priority, "channel": g.channel,
@@ -41,5 +57,11 @@ def can_read_attachment(item: GrievanceAttachment, citizen) -> bool:
         return False
     if any(role.name == "Admin" for role in current_user.roles):
         return True
-    officer = g.assigned_officer
-    return officer is not None and officer.user_id == current_user.id
+    from ..extensions import db
+    from ..officers import handling, inbox
+
+    try:
+        officer = handling.officer_for_user(db.session, current_user.id)
+    except handling.NotAnOfficer:  # an operator or another staff login that is not an officer
+        return False
+    return inbox.scope_of(db.session, officer, g) is not None

@@ -167,7 +167,7 @@ def _record(session, citizen, request, gt, category, subcategory, description, c
     gt_row = session.scalar(select(GrievanceTypeRow).where(GrievanceTypeRow.code == gt.code))
     department = session.scalar(select(Department).where(Department.code == gt.department))
     place = officers.resolve_place(session, location.get("district"), location.get("taluk"))
-    assignment = officers.assign(session, gt.department, decision.escalation, place)
+    assignment = officers.assign(session, gt.department, decision.escalation, place, start_level=decision.start_level)
     days = decision.timeline_days[assignment.level - 1]
     due_at = calendar().add_working_days(now, days)
     grievance = Grievance(

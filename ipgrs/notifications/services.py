@@ -68,15 +68,13 @@ def queue(session: Session, *, channel: str, recipient: str, template: str, lang
         raise NotificationError("a notification key must be 1 to 200 characters")
     body = templates.render(template, language, context)
 
-    existing = session.scalar(select(Notification).where(Notification.key == key))
-    if existing is not None:
-        return existing
+    # Insert first and look only when the key is taken: the usual, new key costs one statement, not two.
     now = clock.now()
     new_id = insert_unless_exists(session, {
         "channel": channel, "recipient": recipient, "template": template, "language": language, "body": body,
         "key": key, "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now,
         "sensitive": sensitive})
-    if new_id is None:  # another transaction committed the same key between our look and our insert
+    if new_id is None:  # queued before, in this transaction or a committed one
         existing = session.scalar(select(Notification).where(Notification.key == key))
         if existing is None:
             raise NotificationError(f"notification {key!r} exists but is not visible to this transaction")

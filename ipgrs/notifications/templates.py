@@ -41,6 +41,15 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
         "en": "Your grievance {number} is now: {status}. See the details on ipgrs. -Govt of Karnataka",
         "kn": "ನಿಮ್ಮ ಕುಂದುಕೊರತೆ {number} ರ ಸ್ಥಿತಿ: {status}. ವಿವರಗಳನ್ನು ipgrs ನಲ್ಲಿ ನೋಡಿ.",
     }),
+    Template("grievance_resolved", {
+        "en": "Your grievance {number} is resolved. Rate the redressal or appeal here: {link} -Govt of Karnataka",
+        "kn": "ಕುಂದುಕೊರತೆ {number} ಪರಿಹಾರವಾಗಿದೆ. ಅಭಿಪ್ರಾಯ: {link}",
+    }),
+    Template("show_cause", {
+        "en": "Show-cause notice: grievance {number} was not acted on by its due date {due_date} and has been "
+              "escalated. Explain the delay to your superior within 3 working days. -ipgrs",
+        "kn": "ಕಾರಣ ಕೇಳಿ ನೋಟಿಸ್: ಕುಂದುಕೊರತೆ {number} ಗಡುವು {due_date} ರೊಳಗೆ ಕ್ರಮವಾಗದೆ ಮೇಲಕ್ಕೆ ಹೋಗಿದೆ. 3 ದಿನಗಳಲ್ಲಿ ವಿವರಣೆ ನೀಡಿ.",
+    }),
     Template("officer_assigned", {
         "en": "Grievance {number} ({grievance_type}) is assigned to you. Please act on it by {due_date}. -ipgrs",
         "kn": "ಕುಂದುಕೊರತೆ {number} ({grievance_type}) ಅನ್ನು ನಿಮಗೆ ವಹಿಸಲಾಗಿದೆ. {due_date} ರೊಳಗೆ ಕ್ರಮ ಕೈಗೊಳ್ಳಿ. -ipgrs",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,6 +22,7 @@ class Officer(Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     postings: Mapped[list["Posting"]] = relationship(back_populates="officer")
+    user: Mapped[User | None] = relationship(User)  # for the admin views' user picker
 
     def __repr__(self) -> str:
         return self.name
@@ -43,6 +45,9 @@ class Posting(Model):
     post: Mapped[Post] = relationship()
     district: Mapped[District | None] = relationship()
     taluk: Mapped[Taluk | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"{self.post.code if self.post else '?'} ({self.jurisdiction_label})"
 
     @property
     def jurisdiction_label(self) -> str:

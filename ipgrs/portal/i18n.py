@@ -62,6 +62,17 @@ TEXT = {
     "fix_errors": ("Please correct the fields marked below.", "ಕೆಳಗೆ ಗುರುತಿಸಿದ ಮಾಹಿತಿಯನ್ನು ಸರಿಪಡಿಸಿ."),
     "helpline": ("Helpline 1902 (toll free)", "ಸಹಾಯವಾಣಿ 1902 (ಉಚಿತ)"),
     "attachments": ("Documents", "ದಾಖಲೆಗಳು"),
+    "reply_title": ("The officer needs information from you", "ಅಧಿಕಾರಿಗೆ ನಿಮ್ಮಿಂದ ಮಾಹಿತಿ ಬೇಕಿದೆ"),
+    "your_answer": ("Your answer", "ನಿಮ್ಮ ಉತ್ತರ"),
+    "send_reply": ("Send answer", "ಉತ್ತರ ಕಳುಹಿಸಿ"),
+    "feedback_title": ("How was the redressal?", "ಪರಿಹಾರ ಹೇಗಿತ್ತು?"),
+    "rating": ("Rating", "ರೇಟಿಂಗ್"),
+    "satisfied_q": ("Are you satisfied?", "ನಿಮಗೆ ತೃಪ್ತಿಯಾಗಿದೆಯೇ?"),
+    "yes_satisfied": ("Yes, close the grievance", "ಹೌದು, ಕುಂದುಕೊರತೆ ಮುಕ್ತಾಯಗೊಳಿಸಿ"),
+    "no_appeal": ("No, appeal to the higher officer", "ಇಲ್ಲ, ಮೇಲಧಿಕಾರಿಗೆ ಮೇಲ್ಮನವಿ"),
+    "comment": ("Comment (needed for an appeal)", "ಅಭಿಪ್ರಾಯ (ಮೇಲ್ಮನವಿಗೆ ಅಗತ್ಯ)"),
+    "send_feedback": ("Send feedback", "ಅಭಿಪ್ರಾಯ ಕಳುಹಿಸಿ"),
+    "thanks_feedback": ("Thank you: your feedback is recorded.", "ಧನ್ಯವಾದಗಳು: ನಿಮ್ಮ ಅಭಿಪ್ರಾಯ ದಾಖಲಾಗಿದೆ."),
 }
 
 STATUS = {
@@ -73,6 +84,28 @@ STATUS = {
     "rejected": ("Rejected", "ತಿರಸ್ಕರಿಸಲಾಗಿದೆ"),
     "reopened": ("Reopened on appeal", "ಮೇಲ್ಮನವಿಯಿಂದ ಮರು ತೆರೆಯಲಾಗಿದೆ"),
 }
+
+
+EVENTS = {
+    "filed": ("Filed", "ಸಲ್ಲಿಸಲಾಗಿದೆ"), "assigned": ("Assigned", "ವಹಿಸಲಾಗಿದೆ"), "accepted": ("Accepted", "ಸ್ವೀಕರಿಸಲಾಗಿದೆ"),
+    "note": ("Note", "ಟಿಪ್ಪಣಿ"), "information_requested": ("Information requested", "ಮಾಹಿತಿ ಕೇಳಲಾಗಿದೆ"),
+    "citizen_replied": ("You replied", "ನೀವು ಉತ್ತರಿಸಿದ್ದೀರಿ"), "interim_reply": ("Interim reply", "ಮಧ್ಯಂತರ ಉತ್ತರ"),
+    "transferred": ("Transferred", "ವರ್ಗಾಯಿಸಲಾಗಿದೆ"), "resolved": ("Resolved", "ಪರಿಹರಿಸಲಾಗಿದೆ"),
+    "rejected": ("Rejected", "ತಿರಸ್ಕರಿಸಲಾಗಿದೆ"), "escalated": ("Escalated to a higher officer", "ಮೇಲಧಿಕಾರಿಗೆ ಏರಿಸಲಾಗಿದೆ"),
+    "reopened": ("Reopened on appeal", "ಮೇಲ್ಮನವಿಯಿಂದ ಮರು ತೆರೆಯಲಾಗಿದೆ"), "closed": ("Closed", "ಮುಕ್ತಾಯಗೊಂಡಿದೆ"),
+}
+GENDERS = {"female": ("Female", "ಮಹಿಳೆ"), "male": ("Male", "ಪುರುಷ"), "transgender": ("Transgender", "ತೃತೀಯ ಲಿಂಗಿ"),
+           "other": ("Other", "ಇತರೆ")}
+
+
+def event_text(kind: str) -> str:
+    en, kn = EVENTS.get(kind, (kind.replace("_", " ").capitalize(),) * 2)
+    return kn if language() == "kn" else en
+
+
+def gender_text(code: str) -> str:
+    en, kn = GENDERS.get(code, (code, code))
+    return kn if language() == "kn" else en
 
 
 def language() -> str:

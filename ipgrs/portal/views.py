@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..citizens import services as citizens
 from ..extensions import db
-from ..grievances import attachments
+from ..grievances import actions, attachments
 from ..grievances import services as grievances
 from ..grievances.models import Grievance, GrievanceAttachment
 from ..grievances.queries import can_read_attachment, grievance_view
@@ -28,7 +28,7 @@ def catalogue():
 def _helpers():
     return {"t": i18n.t, "pick": i18n.pick, "status_text": i18n.status_text, "lang": i18n.language,
             "citizen": current_citizen, "csrf_token": generate_csrf, "taluk_map": _taluk_map, "local_time": _local_time,
-            "subcategory_map": _subcategory_map}
+            "subcategory_map": _subcategory_map, "event_text": i18n.event_text, "gender_text": i18n.gender_text}
 
 
 def _subcategory_map(gt) -> dict:
@@ -60,7 +60,7 @@ def login():
     error, mobile = None, request.form.get("mobile", "")
     if request.method == "POST":
         try:
-            sent = citizens.request_otp(db.session, mobile, client_address())
+            sent = citizens.request_otp(db.session, mobile, client_address(), language=i18n.language())
         except citizens.InvalidMobile as exc:
             error = f"{i18n.t('mobile')}: {exc}"
         except citizens.RateLimited as exc:
@@ -80,7 +80,7 @@ def verify():
     error = None
     if request.method == "POST":
         try:
-            citizen, _ = citizens.verify_otp(db.session, mobile, request.form.get("code", ""))
+            citizen, _ = citizens.verify_otp(db.session, mobile, request.form.get("code", ""), language=i18n.language())
         except citizens.OtpError as exc:
             error = str(exc)
         else:
@@ -205,13 +205,65 @@ def mine():
     return render_template("portal/mine.html", grievances=[grievance_view(g) for g in rows])
 
 
+def _own_grievance(number) -> Grievance:
+    row = db.session.scalar(select(Grievance).where(Grievance.number == number[:20]))
+    if row is None or row.citizen_id != current_citizen().id:
+        abort(404, description="No grievance of yours has that ID.")
+    return row
+
+
 @bp.get("/grievances/<number>")
 @citizen_required
 def grievance(number):
-    row = db.session.scalar(select(Grievance).where(Grievance.number == number))
-    if row is None or row.citizen_id != current_citizen().id:
-        abort(404, description="No grievance of yours has that ID.")
-    return render_template("portal/grievance.html", g=grievance_view(row, with_events=True), just_filed=request.args.get("filed"))
+    row = _own_grievance(number)
+    return render_template("portal/grievance.html", g=grievance_view(row, with_events=True), row=row,
+                           just_filed=request.args.get("filed"), errors={}), 200
+
+
+@bp.post("/grievances/<number>/reply")
+@citizen_required
+def reply(number):
+    row = _own_grievance(number)
+    uploads = [fs for fs in request.files.getlist("attachments") if fs and fs.filename]
+    return _citizen_action(row, lambda: actions.citizen_reply(db.session, row, current_citizen(), request.form.get("answer"), uploads))
+
+
+@bp.post("/grievances/<number>/feedback")
+@citizen_required
+def feedback(number):
+    row = _own_grievance(number)
+    return _give_feedback(row, current_citizen(), url_for("portal.grievance", number=row.number))
+
+
+def _give_feedback(row, citizen, done_url):
+    satisfied = {"yes": True, "no": False}.get(request.form.get("satisfied"))
+    return _citizen_action(row, lambda: actions.feedback(db.session, row, citizen, request.form.get("rating"), satisfied,
+                                                         request.form.get("comment")), done_url)
+
+
+def _citizen_action(row, act, done_url=None):
+    try:
+        act()
+    except actions.ActionInvalid as exc:
+        return render_template("portal/grievance.html", g=grievance_view(row, with_events=True), row=row, errors=exc.errors,
+                               values=request.form), 400
+    except actions.TransitionRefused as exc:
+        return render_template("portal/grievance.html", g=grievance_view(row, with_events=True), row=row,
+                               errors={"_action": [str(exc)]}, values=request.form), 409
+    return redirect(done_url or url_for("portal.grievance", number=row.number))
+
+
+@bp.route("/feedback/<token>", methods=["GET", "POST"])
+def feedback_link(token):
+    """The link in the resolution SMS: the signed token stands in for a login, for this one grievance."""
+    from ..grievances.feedback_links import grievance_for_token
+
+    row = grievance_for_token(db.session, token)
+    if row is None:
+        abort(404, description="This feedback link is not valid any more. Log in to give feedback.")
+    if request.method == "POST":
+        return _give_feedback(row, row.citizen, url_for("portal.feedback_link", token=token))
+    return render_template("portal/feedback.html", row=row, g=grievance_view(row), errors={}, values={})
 
 
 @bp.get("/track")

@@ -87,3 +87,13 @@ def test_per_client_limit(app, db_session):
     with pytest.raises(services.RateLimited, match="this device or network"):
         services.request_otp(db_session, "9876599999", "10.9.9.9")
     services.request_otp(db_session, "9876599999", "10.9.9.10")  # another client is not affected
+
+
+def test_a_new_citizen_registers_in_the_language_of_the_page(app, db_session):
+    from ipgrs.notifications.models import Notification
+
+    sent = services.request_otp(db_session, "9876500077", "10.0.0.77", language="kn")
+    sms = db_session.scalar(select(Notification).where(Notification.recipient == sent.mobile, Notification.template == "otp"))
+    assert sms.language == "kn" and "ಒಟಿಪಿ" in sms.body
+    citizen, registered = services.verify_otp(db_session, sent.mobile, latest_otp(app, db_session, sent.mobile), language="kn")
+    assert registered and citizen.language == "kn"

@@ -10,7 +10,8 @@ from ipgrs.notifications.templates import TemplateError
 
 KANNADA = re.compile(r"[\u0C80-\u0CFF]")
 TYPICAL = {"code": "482913", "minutes": 10, "number": "KA-2026-00000012", "due_date": "15-12-2026",
-           "status": "Resolved", "grievance_type": "RTC not issued"}
+           "status": "Resolved", "grievance_type": "RTC not issued",
+           "link": "https://ipgrs.karnataka.gov.in/feedback/1234567.0a1b2c3d4e5f6a7b8c9d"}
 
 
 def test_every_event_has_an_english_and_a_kannada_text_with_the_same_named_fields():

@@ -250,3 +250,19 @@ def test_partitioned_rulesets_decide_like_the_whole_department(tmp_path, monkeyp
                     facts = {"grievance": grievance, "channel": channel, "citizen": {"age": age}, "location": {"taluk": taluk}}
                     assert engine.decide(facts) == reference.decide(catalogue, facts), facts
     engine.close()
+
+
+def test_a_rule_can_start_a_grievance_above_l1(tmp_path):
+    d = department()
+    d["routing"].insert(0, {"name": "urgent pensions start with the district", "when": {"service": "PENSION", "channel": "CMO"},
+                            "assign": "LMF", "start_level": 2, "priority": "urgent"})
+    d["defaults"]["show_cause_notice"] = True
+    catalogue = rules.load_directory(write_config(tmp_path, {"tst.yaml": d}))
+    assert catalogue.departments["TST"].show_cause_notice is True
+    engine = rules.Engine(catalogue)
+    decision = engine.decide({"grievance": "TST_PENSION_DELAY", "channel": "CMO"})
+    assert decision.start_level == 2 and decision.escalation == ("LMF", "DO", "SEC")
+    assert decision.explanation[-1] == "starts at L2 (DO) by rule 'urgent pensions start with the district'"
+    assert decision == reference.decide(catalogue, {"grievance": "TST_PENSION_DELAY", "channel": "CMO"})
+    assert engine.decide({"grievance": "TST_PENSION_DELAY", "channel": "WEB"}).start_level == 1
+    engine.close()
