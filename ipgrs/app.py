@@ -64,7 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(FAB_DEFAULTS)
     test_config = dict(test_config or {})
     if "SQLALCHEMY_DATABASE_URI" in test_config:  # tests name their database; nothing is read from instance/
-        env = {"DATABASE_URL": test_config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": test_config.get("SECRET_KEY", "test")}
+        env = {"DATABASE_URL": test_config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": test_config.get("SECRET_KEY", "test-secret-key-of-32-or-more-bytes!")}
         app.config.update(settings.from_environment(env))
     else:
         app.config.update(settings.from_environment())

@@ -146,6 +146,7 @@ def test_information_resolution_and_appeal_reach_the_next_level(page_for, live_s
     officer_login(ac, live_server, "ac_blr")
     row = open_from_inbox(ac, number, NEWEST_FIRST)
     expect(row).to_contain_text("reopened")
+    expect(row).to_contain_text("L2 AC")
     expect(row).to_contain_text("mine")
     open_grievance(ac, row, number)
     page = ac.page

@@ -163,7 +163,7 @@ def test_a_sweeper_killed_mid_run_loses_nothing(app, overdue_grievances):
     """`ipgrs escalate` in its own process, killed with SIGKILL while it works; the next run finishes the job."""
     from ipgrs.extensions import db
 
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test",
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test-secret-key-of-32-or-more-bytes!",
                IPGRS_ESCALATION_BATCH="10", IPGRS_ESCALATION_PAUSE="0.05")
     ipgrs = str(Path(sys.executable).parent / "ipgrs")
     process = subprocess.Popen([ipgrs, "escalate"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
