@@ -7,6 +7,7 @@ services make), so tests see the published catalogue and never each other's writ
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 import uuid
 from pathlib import Path
@@ -162,3 +163,42 @@ def db_session(app):
 @pytest.fixture
 def client(app, db_session):
     return app.test_client()
+
+
+# --- real servers for process-level tests (a Celery worker, the CLI) ----------------------------------
+
+def redis_database(number: int) -> str:
+    """A flushed Redis database for one test module, or a skip/fail when Redis is unreachable."""
+    import redis
+
+    url = settings.redis_url().rsplit("/", 1)[0] + f"/{number}"
+    try:
+        redis.Redis.from_url(url).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means the server is not usable
+        service_unavailable("Redis at " + url, exc)
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@contextlib.contextmanager
+def cli_database(postgres_server_url, prefix: str, *commands):
+    """A fresh PostgreSQL database prepared by the `ipgrs` CLI, as production does it; dropped afterwards."""
+    import os
+    import subprocess
+    import sys
+
+    server_url, admin = postgres_server_url
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=f"{prefix}-secret-key-for-the-cli-tests")
+    try:
+        for args in (["db", "upgrade"], *commands):
+            result = subprocess.run([str(Path(sys.executable).parent / "ipgrs"), *args], capture_output=True, text=True,
+                                    env=env, timeout=300)
+            assert result.returncode == 0, result.stderr[-2000:]
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -14,10 +14,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ipgrs import settings
 from ipgrs.notifications import services
 from ipgrs.notifications.models import Notification
-from tests.conftest import service_unavailable
+from tests.conftest import cli_database, redis_database
 from tests.support.fake_sms_gateway import FakeSmsGateway
 
 BIN = Path(sys.executable).parent
@@ -40,33 +39,16 @@ with app.app_context(), app.test_request_context("/api/v1/grievances", method="P
 
 @pytest.fixture(scope="module")
 def broker():
-    import redis
-
-    url = settings.redis_url().rsplit("/", 1)[0] + "/10"
-    try:
-        redis.Redis.from_url(url).ping()
-    except Exception as exc:  # noqa: BLE001
-        service_unavailable("Redis at " + url, exc)
-    redis.Redis.from_url(url).flushdb()
-    return url
+    return redis_database(10)
 
 
 @pytest.fixture(scope="module")
 def database(postgres_server_url):
     """A fresh PostgreSQL database migrated by the CLI, as production does it."""
-    server_url, admin = postgres_server_url
-    name = f"ipgrs_outbox_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    result = subprocess.run([str(BIN / "ipgrs"), "db", "upgrade"], capture_output=True, text=True, timeout=300,
-                            env=dict(os.environ, DATABASE_URL=url, SECRET_KEY="outbox-test"))
-    assert result.returncode == 0, result.stderr[-2000:]
-    engine = sa.create_engine(url)
-    yield url, engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with cli_database(postgres_server_url, "ipgrs_outbox") as url:
+        engine = sa.create_engine(url)
+        yield url, engine
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -9,45 +9,22 @@ import time
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from ipgrs import settings
-from tests.conftest import CONFIG, service_unavailable
+from tests.conftest import CONFIG, cli_database, redis_database
 
 CELERY = str(Path(sys.executable).parent / "celery")
 
 
 @pytest.fixture(scope="module")
 def redis_url():
-    import redis
-
-    url = settings.redis_url().rsplit("/", 1)[0] + "/9"
-    try:
-        redis.Redis.from_url(url).ping()
-    except Exception as exc:  # noqa: BLE001
-        service_unavailable("Redis at " + url, exc)
-    redis.Redis.from_url(url).flushdb()
-    return url
+    return redis_database(9)
 
 
 @pytest.fixture(scope="module")
-def published_postgres(postgres_server_url, tmp_path_factory):
+def published_postgres(postgres_server_url):
     """A PostgreSQL database migrated and published by the CLI, as production would do it."""
-    import uuid
-
-    server_url, admin = postgres_server_url
-    name = f"ipgrs_worker_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="worker-test")
-    ipgrs = str(Path(sys.executable).parent / "ipgrs")
-    for args in (["db", "upgrade"], ["config", "publish", str(CONFIG), "-m", "worker test"]):
-        result = subprocess.run([ipgrs, *args], capture_output=True, text=True, env=env, timeout=300)
-        assert result.returncode == 0, result.stderr[-2000:]
-    yield url
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with cli_database(postgres_server_url, "ipgrs_worker", ["config", "publish", str(CONFIG), "-m", "worker test"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
