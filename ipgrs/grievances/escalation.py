@@ -62,7 +62,7 @@ def sweep(session: Session, now: datetime | None = None, batch_size: int | None 
     postgres = session.get_bind().dialect.name == "postgresql"
     posts = {(dept, code): (pid, level) for pid, dept, code, level in
              session.execute(select(Post.id, Department.code, Post.code, Post.level).join(Department))}
-    show_cause = _show_cause_departments()
+    show_cause = _show_cause_departments(session)
     holders = _Holders(session)
     due_cache: dict = {}
     totals = {"escalated": 0, "critical": 0, "skipped": 0, "batches": 0}
@@ -130,8 +130,10 @@ def sweep(session: Session, now: datetime | None = None, batch_size: int | None 
     return totals
 
 
-def _show_cause_departments() -> set:
-    catalogue = current_app.extensions["ipgrs.rules"].catalogue
+def _show_cause_departments(session: Session) -> set:
+    runtime = current_app.extensions["ipgrs.rules"]
+    runtime.refresh(session)  # a fresh process (`ipgrs escalate`, a worker) has not loaded the catalogue yet
+    catalogue = runtime.catalogue
     return {code for code, d in catalogue.departments.items() if d.show_cause_notice} if catalogue else set()
 
 

@@ -184,6 +184,9 @@ def test_a_sweeper_killed_mid_run_loses_nothing(app, overdue_grievances):
     again = subprocess.run([ipgrs, "escalate"], env={**env, "IPGRS_ESCALATION_PAUSE": "0"}, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stdout + again.stderr
     with app.app_context():
+        notices = db.session.scalar(select(func.count()).select_from(GrievanceEvent)
+                                    .where(GrievanceEvent.grievance_id.in_(overdue_grievances), GrievanceEvent.kind == "show_cause_notice"))
+        assert notices == len(overdue_grievances)  # the CLI loads the catalogue: REV sends show-cause notices
         per_grievance = dict(db.session.execute(
             select(GrievanceEvent.grievance_id, func.count()).where(GrievanceEvent.grievance_id.in_(overdue_grievances),
                                                                      GrievanceEvent.kind == "escalated")
