@@ -1,21 +1,25 @@
 """The escalation sweep: grievances past due at their level move up their chain.
 
-Set-based and indexed: it reads only overdue rows (the (status, due_at) index), in batches, each batch one
-transaction. Safe with two sweepers at once and idempotent: on PostgreSQL rows are claimed with FOR UPDATE
-SKIP LOCKED, and every update also requires the row version it read, so one lapse escalates a grievance once.
+Set-based and indexed: it reads only overdue rows (a partial index on due_at over the active, non-critical
+grievances), in batches, each batch one transaction; on PostgreSQL a batch is one UPDATE and one INSERT per
+table, whatever its size. Safe with two sweepers at once and idempotent: on PostgreSQL rows are claimed with FOR
+UPDATE SKIP LOCKED, and every update also requires the row version it read, so one lapse escalates a grievance once.
 A sweeper killed mid-run loses nothing: a batch is committed whole or not at all, and the next run picks up
 what is still overdue. Notifications go to the outbox in the same transaction; the outbox sweep sends them.
 """
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -27,7 +31,7 @@ from ..notifications.models import Notification
 from ..officers.models import Officer, Posting
 from . import workflow
 from .calendar import WorkingCalendar
-from .models import Grievance, GrievanceEvent
+from .models import ESCALATION_WATCH, Grievance, GrievanceEvent
 
 log = logging.getLogger(__name__)
 _IST = ZoneInfo("Asia/Kolkata")
@@ -54,76 +58,232 @@ class _Holders:
         return self.cache[key]
 
 
+@dataclass
+class _Plan:
+    """What one lapse does to one grievance: the next level (or the critical flag), and who is told."""
+
+    row: Any
+    kind: str  # "escalated" | "critical"
+    version: int
+    level: int
+    post_id: int | None = None
+    holder: Any = None
+    due_at: datetime | None = None
+
+
+class _Planner:
+    """Works out each lapse's next level, events and messages; everything it looks up is cached for the sweep."""
+
+    def __init__(self, session: Session, now: datetime):
+        self.session, self.now = session, now
+        self.calendar = WorkingCalendar.from_config(current_app.config["IPGRS_CONFIG_DIR"])
+        self.posts = {(dept, code): (pid, level) for pid, dept, code, level in
+                      session.execute(select(Post.id, Department.code, Post.code, Post.level).join(Department))}
+        self.show_cause = _show_cause_departments(session)
+        self.holders = _Holders(session)
+        self.due_dates: dict = {}
+        self.officers: dict = {}
+
+    def plan(self, row) -> _Plan:
+        chain, days = _parsed(row.chain), _parsed(row.days)
+        if row.level >= len(chain):
+            return _Plan(row, "critical", row.row_version + 1, row.level)
+        level, holder, post = row.level + 1, None, None
+        while level <= len(chain):  # past vacant posts, up to the last level
+            post = self.posts[(row.department, chain[level - 1])]
+            holder = self.holders(post, row.district_id, row.taluk_id)
+            if holder is not None or level == len(chain):
+                break
+            level += 1
+        if days[level - 1] not in self.due_dates:
+            self.due_dates[days[level - 1]] = self.calendar.add_working_days(self.now, days[level - 1])
+        return _Plan(row, "escalated", row.row_version + 1, level, post[0], holder, self.due_dates[days[level - 1]])
+
+    def events(self, plan: _Plan) -> list[dict]:
+        row, chain = plan.row, _parsed(plan.row.chain)
+        if plan.kind == "critical":
+            note = f"Past the last level of its chain ({chain[-1]}): flagged for the department secretary."
+        else:
+            note = f"Timeline lapsed at L{row.level}; escalated to L{plan.level} ({chain[plan.level - 1]})."
+        event = {"grievance_id": row.id, "at": self.now, "actor_kind": "system", "actor_id": None,
+                 "actor_label": "ipgrs escalation", "kind": plan.kind, "from_status": row.status, "to_status": row.status,
+                 "note": note, "visible_to_citizen": plan.kind == "escalated",
+                 "data": {"from_level": row.level, "to_level": plan.level, "lapsed_due_at": row.due_at.isoformat()}}
+        if not self._show_cause_due(plan):
+            return [event]
+        return [event, {**event, "kind": "show_cause_notice", "visible_to_citizen": False,
+                        "note": f"Show-cause notice issued to the officer who held L{row.level} for the lapse."}]
+
+    def _show_cause_due(self, plan: _Plan) -> bool:
+        return (plan.kind == "escalated" and plan.row.department in self.show_cause
+                and plan.row.assigned_officer_id is not None)
+
+    def messages(self, plan: _Plan) -> list[dict]:
+        if plan.kind != "escalated":
+            return []
+        row, now = plan.row, self.now
+        status = (f"escalated to level {plan.level}" if row.language != "kn" else f"ಹಂತ {plan.level} ಕ್ಕೆ ಏರಿಸಲಾಗಿದೆ")
+        out = [_message("sms", row.mobile, "grievance_status", row.language,
+                        f"grievance:{row.number}:escalated:{plan.version}:sms", {"number": row.number, "status": status}, now)]
+        if self._show_cause_due(plan):
+            officer = self._officer(row.assigned_officer_id)
+            context = {"number": row.number, "due_date": row.due_at.astimezone(_IST).strftime("%d-%m-%Y")}
+            out += [_message(channel, recipient, "show_cause", "en",
+                             f"grievance:{row.number}:show_cause:{row.level}:{channel}", context, now)
+                    for channel, recipient in (("sms", officer.mobile), ("email", officer.email)) if recipient]
+        return out
+
+    def officer_messages(self, plans: list[_Plan]) -> list[dict]:
+        """The officers who receive grievances in this batch: one SMS and one e-mail each, naming the grievance when
+        there is one and counting them when there are more (a district officer may receive hundreds in one sweep)."""
+        received: dict[int, list[_Plan]] = {}
+        for plan in plans:
+            if plan.kind == "escalated" and plan.holder is not None:
+                received.setdefault(plan.holder.officer_id, []).append(plan)
+        out = []
+        for officer_id, mine in received.items():
+            first = min(mine, key=lambda plan: plan.due_at)
+            holder, row = first.holder, first.row
+            due = first.due_at.astimezone(_IST).strftime("%d-%m-%Y")
+            if len(mine) == 1:
+                template, context = "officer_assigned", {"number": row.number, "grievance_type": row.grievance_type,
+                                                         "due_date": due}
+            else:
+                template, context = "escalations_assigned", {"count": len(mine), "number": row.number, "due_date": due}
+            for channel, recipient in (("sms", holder.mobile), ("email", holder.email)):
+                if recipient:
+                    out.append(_message(channel, recipient, template, "en",
+                                        f"grievance:{row.number}:escalated:{first.version}:{officer_id}:{channel}",
+                                        context, self.now))
+        return out
+
+    def _officer(self, officer_id: int):
+        if officer_id not in self.officers:
+            self.officers[officer_id] = self.session.execute(
+                select(Officer.mobile, Officer.email).where(Officer.id == officer_id)).one()
+        return self.officers[officer_id]
+
+
+class _RowWriter:
+    """Any database: one UPDATE per grievance, each at the version read."""
+
+    def __init__(self, session: Session, now: datetime):
+        self.session, self.now = session, now
+
+    def claim(self, query):
+        return query
+
+    def update(self, plans: list[_Plan]) -> set[int]:
+        written = set()
+        for plan in plans:
+            values = {"updated_at": self.now, "row_version": plan.version}
+            if plan.kind == "critical":
+                values["critical"] = True
+            else:
+                values.update(level=plan.level, assigned_post_id=plan.post_id, due_at=plan.due_at,
+                              assigned_officer_id=plan.holder.officer_id if plan.holder else None,
+                              escalation_count=Grievance.escalation_count + 1)
+            result = self.session.execute(
+                update(Grievance).where(Grievance.id == plan.row.id, Grievance.row_version == plan.row.row_version)
+                .values(**values).execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                written.add(plan.row.id)
+        return written
+
+    def insert(self, table, rows: list[dict], unique: str | None = None) -> None:
+        if not rows:
+            return
+        statement = insert(table)
+        if unique:
+            statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=[unique])
+        self.session.execute(statement, rows)
+
+
+class _PostgresWriter(_RowWriter):
+    """PostgreSQL: rows claimed with FOR UPDATE SKIP LOCKED; each batch one UPDATE at the versions read (RETURNING
+    says which were written) and one INSERT per table. A batch travels as one JSON document per statement, which
+    PostgreSQL unpacks into rows: far cheaper than a parameter per value or per row."""
+
+    _UPDATE = text("""
+        UPDATE grievance AS g SET
+            level = u.level,
+            assigned_post_id = CASE WHEN u.critical THEN g.assigned_post_id ELSE u.post_id END,
+            assigned_officer_id = CASE WHEN u.critical THEN g.assigned_officer_id ELSE u.officer_id END,
+            due_at = CASE WHEN u.critical THEN g.due_at ELSE u.due_at END,
+            escalation_count = g.escalation_count + CASE WHEN u.critical THEN 0 ELSE 1 END,
+            critical = u.critical,
+            row_version = g.row_version + 1,
+            updated_at = :now
+        FROM json_to_recordset(CAST(:plans AS json))
+             AS u(id integer, version integer, level integer, post_id integer, officer_id integer,
+                  due_at timestamptz, critical boolean)
+        WHERE g.id = u.id AND g.row_version = u.version
+        RETURNING g.id""")
+
+    def claim(self, query):
+        return query.with_for_update(skip_locked=True, of=Grievance)
+
+    def update(self, plans: list[_Plan]) -> set[int]:
+        rows = [{"id": plan.row.id, "version": plan.row.row_version, "level": plan.level, "post_id": plan.post_id,
+                 "officer_id": plan.holder.officer_id if plan.holder else None, "due_at": plan.due_at,
+                 "critical": plan.kind == "critical"} for plan in plans]
+        return set(self.session.execute(self._UPDATE, {"now": self.now, "plans": _json(rows)}).scalars())
+
+    def insert(self, table, rows: list[dict], unique: str | None = None) -> None:
+        if not rows:
+            return
+        names = ", ".join(f'"{name}"' for name in rows[0])
+        sql = (f"INSERT INTO {table.name} ({names}) SELECT {names} "
+               f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json))")
+        if unique:
+            sql += f' ON CONFLICT ("{unique}") DO NOTHING'
+        self.session.execute(text(sql), {"rows": _json(rows)})
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(document: str):
+    """Chains and timelines as JSON text, parsed once each: a sweep meets only as many as there are routing rules."""
+    return json.loads(document)
+
+
+def _json(rows: list[dict]) -> str:
+    return json.dumps(rows, default=lambda value: value.isoformat(), ensure_ascii=False)
+
+
 def sweep(session: Session, now: datetime | None = None, batch_size: int | None = None) -> dict:
     now = now or clock.now()
     batch_size = batch_size or current_app.config.get("ESCALATION_BATCH_SIZE", 1000)
     pause = current_app.config.get("ESCALATION_BATCH_PAUSE", 0)
-    calendar = WorkingCalendar.from_config(current_app.config["IPGRS_CONFIG_DIR"])
-    postgres = session.get_bind().dialect.name == "postgresql"
-    posts = {(dept, code): (pid, level) for pid, dept, code, level in
-             session.execute(select(Post.id, Department.code, Post.code, Post.level).join(Department))}
-    show_cause = _show_cause_departments(session)
-    holders = _Holders(session)
-    due_cache: dict = {}
+    planner = _Planner(session, now)
+    writer = _PostgresWriter(session, now) if session.get_bind().dialect.name == "postgresql" else _RowWriter(session, now)
     totals = {"escalated": 0, "critical": 0, "skipped": 0, "batches": 0}
     G = Grievance
     while True:
-        query = (select(G.id, G.row_version, G.level, G.decision, G.district_id, G.taluk_id, G.number, G.due_at,
+        # Only the parts of the decision the sweep uses: the whole document is ten times their size to send and decode.
+        query = (select(G.id, G.row_version, G.level, G.decision["escalation"].as_string().label("chain"),
+                        G.decision["timeline_days"].as_string().label("days"), G.decision["department"].as_string().label("department"),
+                        G.decision["grievance"].as_string().label("grievance_type"), G.district_id, G.taluk_id, G.number, G.due_at,
                         G.status, G.assigned_officer_id, Citizen.mobile, Citizen.language)
                  .join(Citizen, Citizen.id == G.citizen_id)
-                 .where(G.status.in_(workflow.ACTIVE), G.critical.is_(False), G.due_at < now)
+                 .where(ESCALATION_WATCH, G.due_at < now)
                  .order_by(G.due_at).limit(batch_size))
-        if postgres:
-            query = query.with_for_update(skip_locked=True, of=G)
-        rows = session.execute(query).all()
+        rows = session.execute(writer.claim(query)).all()
         if not rows:
             break
         totals["batches"] += 1
+        plans = [planner.plan(row) for row in rows]
+        written = writer.update(plans)
+        totals["skipped"] += len(plans) - len(written)  # another sweeper or an officer changed them first
         events, messages = [], []
-        for row in rows:
-            chain, days = row.decision["escalation"], row.decision["timeline_days"]
-            department = row.decision["department"]
-            lapsed_officer = row.assigned_officer_id
-            values = {"updated_at": now, "row_version": row.row_version + 1}
-            if row.level >= len(chain):
-                values["critical"] = True
-                kind, note = "critical", f"Past the last level of its chain ({chain[-1]}): flagged for the department secretary."
-            else:
-                level, holder, post = row.level + 1, None, None
-                while level <= len(chain):
-                    post = posts[(department, chain[level - 1])]
-                    holder = holders(post, row.district_id, row.taluk_id)
-                    if holder is not None or level == len(chain):
-                        break
-                    level += 1
-                key = (now.date(), days[level - 1])
-                if key not in due_cache:
-                    due_cache[key] = calendar.add_working_days(now, days[level - 1])
-                values.update(level=level, assigned_post_id=post[0], assigned_officer_id=holder.officer_id if holder else None,
-                              due_at=due_cache[key], escalation_count=G.escalation_count + 1)
-                kind, note = "escalated", f"Timeline lapsed at L{row.level}; escalated to L{level} ({chain[level - 1]})."
-            result = session.execute(update(G).where(G.id == row.id, G.row_version == row.row_version).values(**values)
-                                     .execution_options(synchronize_session=False))
-            if result.rowcount != 1:
-                totals["skipped"] += 1  # another sweeper or an officer changed it first: nothing to do for this lapse
+        for plan in plans:
+            if plan.row.id not in written:
                 continue
-            totals["critical" if kind == "critical" else "escalated"] += 1
-            events.append({"grievance_id": row.id, "at": now, "actor_kind": "system", "actor_id": None,
-                           "actor_label": "ipgrs escalation", "kind": kind, "from_status": row.status,
-                           "to_status": row.status, "note": note, "visible_to_citizen": kind == "escalated",
-                           "data": {"from_level": row.level, "to_level": values.get("level", row.level),
-                                    "lapsed_due_at": row.due_at.isoformat()}})
-            if kind == "escalated":
-                messages += _messages(row, values, holder, now)
-                if department in show_cause and lapsed_officer is not None:
-                    events.append({**events[-1], "kind": "show_cause_notice", "visible_to_citizen": False,
-                                   "note": f"Show-cause notice issued to the officer who held L{row.level} for the lapse."})
-                    messages += _show_cause(session, row, lapsed_officer, now)
-        if events:
-            session.execute(insert(GrievanceEvent), events)
-        if messages:
-            dialect_insert = pg_insert if postgres else sqlite_insert
-            session.execute(dialect_insert(Notification).on_conflict_do_nothing(index_elements=["key"]), messages)
+            totals[plan.kind] += 1
+            events += planner.events(plan)
+            messages += planner.messages(plan)
+        messages += planner.officer_messages([plan for plan in plans if plan.row.id in written])
+        writer.insert(GrievanceEvent.__table__, events)
+        writer.insert(Notification.__table__, messages, unique="key")
         session.commit()
         if pause:
             time.sleep(pause)
@@ -141,31 +301,6 @@ def _message(channel, recipient, template, language, key, context, now) -> dict:
     return {"channel": channel, "recipient": recipient, "template": template, "language": language,
             "body": templates.render(template, language, context), "key": key, "status": "pending", "attempts": 0,
             "next_attempt_at": now, "created_at": now, "sensitive": False}
-
-
-def _messages(row, values, holder, now) -> list[dict]:
-    from ..portal.i18n import STATUS
-
-    due = values["due_at"].astimezone(_IST).strftime("%d-%m-%Y")
-    en, kn = STATUS["open"]
-    status = f"escalated to level {values['level']}" if row.language != "kn" else f"ಹಂತ {values['level']} ಕ್ಕೆ ಏರಿಸಲಾಗಿದೆ"
-    out = [_message("sms", row.mobile, "grievance_status", row.language, f"grievance:{row.number}:escalated:{values['row_version']}:sms",
-                    {"number": row.number, "status": status}, now)]
-    if holder is not None:
-        context = {"number": row.number, "grievance_type": row.decision["grievance"], "due_date": due}
-        for channel, recipient in (("sms", holder.mobile), ("email", holder.email)):
-            if recipient:
-                out.append(_message(channel, recipient, "officer_assigned", "en",
-                                    f"grievance:{row.number}:escalated:{values['row_version']}:{holder.officer_id}:{channel}",
-                                    context, now))
-    return out
-
-
-def _show_cause(session, row, officer_id, now) -> list[dict]:
-    officer = session.get(Officer, officer_id)
-    context = {"number": row.number, "due_date": row.due_at.astimezone(_IST).strftime("%d-%m-%Y")}
-    return [_message(channel, recipient, "show_cause", "en", f"grievance:{row.number}:show_cause:{row.level}:{channel}", context, now)
-            for channel, recipient in (("sms", officer.mobile), ("email", officer.email)) if recipient]
 
 
 def auto_close(session: Session, now: datetime | None = None) -> int:

@@ -6,6 +6,7 @@ type names of the catalogue make a Kannada message three (tests check both).
 """
 from __future__ import annotations
 
+import functools
 import re
 import string
 from dataclasses import dataclass, field
@@ -24,7 +25,12 @@ class Template:
     secret_fields: tuple[str, ...] = field(default=())  # masked in a sensitive message once it is sent
 
     def fields(self, language: str) -> list[str]:
-        return [name for _, name, _, _ in string.Formatter().parse(self.text[language]) if name is not None]
+        return list(_fields(self.text[language]))
+
+
+@functools.lru_cache(maxsize=256)
+def _fields(text: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
 
 
 TEMPLATES: dict[str, Template] = {t.name: t for t in (
@@ -53,6 +59,13 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
     Template("officer_assigned", {
         "en": "Grievance {number} ({grievance_type}) is assigned to you. Please act on it by {due_date}. -ipgrs",
         "kn": "ಕುಂದುಕೊರತೆ {number} ({grievance_type}) ಅನ್ನು ನಿಮಗೆ ವಹಿಸಲಾಗಿದೆ. {due_date} ರೊಳಗೆ ಕ್ರಮ ಕೈಗೊಳ್ಳಿ. -ipgrs",
+    }),
+    # One message for the grievances one escalation batch moves to one officer, rather than one each.
+    Template("escalations_assigned", {
+        "en": "{count} grievances have been escalated to you (first: {number}). Act on them by {due_date}; "
+              "see your ipgrs inbox. -ipgrs",
+        "kn": "{count} ಕುಂದುಕೊರತೆಗಳನ್ನು ನಿಮಗೆ ಮೇಲಕ್ಕೆ ವಹಿಸಲಾಗಿದೆ (ಮೊದಲನೆಯದು: {number}). {due_date} ರೊಳಗೆ ಕ್ರಮ "
+              "ಕೈಗೊಳ್ಳಿ; ipgrs ಇನ್‌ಬಾಕ್ಸ್ ನೋಡಿ.",
     }),
 )}
 

@@ -19,6 +19,7 @@ from ipgrs import clock
 from ipgrs.grievances import actions, escalation, services, workflow
 from ipgrs.grievances.models import Grievance, GrievanceEvent
 from ipgrs.notifications.models import Notification
+from ipgrs.officers.models import Officer
 from tests.factories import make_citizen, rtc_filing
 
 
@@ -193,3 +194,36 @@ def test_a_sweeper_killed_mid_run_loses_nothing(app, overdue_grievances):
             .group_by(GrievanceEvent.grievance_id)).all())
         db.session.remove()
     assert len(per_grievance) == len(overdue_grievances) and set(per_grievance.values()) == {1}
+
+
+def test_the_escalation_index_watches_exactly_the_active_statuses():
+    import re
+
+    from ipgrs.grievances import workflow
+    from ipgrs.grievances.models import ESCALATION_WATCH
+
+    assert set(re.findall(r"'(\w+)'", ESCALATION_WATCH.text)) == set(workflow.ACTIVE)
+    assert "critical IS false" in ESCALATION_WATCH.text
+
+
+def test_an_officer_who_receives_several_escalations_in_a_batch_gets_one_message_per_channel(db_session):
+    lapsed = [file_in_hunsur(db_session) for _ in range(3)]
+    with clock.travel(timedelta(days=60)):
+        escalation.sweep(db_session)
+    for g in lapsed:
+        db_session.refresh(g)
+    receiver = {g.assigned_officer_id for g in lapsed}
+    assert len(receiver) == 1 and None not in receiver  # all three went to the same L2 officer
+    numbers = [g.number for g in lapsed]
+    to_officers = db_session.execute(
+        select(Notification.template, Notification.channel, Notification.body)
+        .where(Notification.template.in_(("officer_assigned", "escalations_assigned")),
+               sa.or_(*(Notification.key.like(f"grievance:{n}:escalated:%") for n in numbers)))).all()
+    officer = db_session.get(Officer, receiver.pop())
+    channels = [c for c, contact in (("email", officer.email), ("sms", officer.mobile)) if contact]
+    assert channels and sorted((t, c) for t, c, _ in to_officers) == [("escalations_assigned", c) for c in channels]
+    assert all(body.startswith("3 grievances have been escalated to you") for _, _, body in to_officers)
+    citizens = db_session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.template == "grievance_status",
+        sa.or_(*(Notification.key.like(f"grievance:{n}:escalated:%") for n in numbers))))
+    assert citizens == 3  # every citizen is still told

@@ -11,7 +11,7 @@ from ipgrs.notifications.templates import TemplateError
 KANNADA = re.compile(r"[\u0C80-\u0CFF]")
 TYPICAL = {"code": "482913", "minutes": 10, "number": "KA-2026-00000012", "due_date": "15-12-2026",
            "status": "Resolved", "grievance_type": "RTC not issued",
-           "link": "https://ipgrs.karnataka.gov.in/feedback/1234567.0a1b2c3d4e5f6a7b8c9d"}
+           "link": "https://ipgrs.karnataka.gov.in/feedback/1234567.0a1b2c3d4e5f6a7b8c9d", "count": 37}
 
 
 def test_every_event_has_an_english_and_a_kannada_text_with_the_same_named_fields():
@@ -31,7 +31,7 @@ def test_render_fills_the_named_fields():
 
 
 @pytest.mark.parametrize("name, language, context, message", [
-    ("grievance_closed", "en", {}, "unknown notification template 'grievance_closed'; known: grievance_filed, "),
+    ("grievance_closed", "en", {}, "unknown notification template 'grievance_closed'; known: escalations_assigned, grievance_filed, "),
     ("otp", "hi", {"code": "1", "minutes": 1}, "template 'otp' has no 'hi' text"),
     ("officer_assigned", "en", {"number": "KA-1"}, "template 'officer_assigned' needs due_date, grievance_type in its context"),
 ])
