@@ -118,44 +118,46 @@ class _Planner:
         return (plan.kind == "escalated" and plan.row.department in self.show_cause
                 and plan.row.assigned_officer_id is not None)
 
-    def messages(self, plan: _Plan) -> list[dict]:
+    def citizen_messages(self, plan: _Plan) -> list[dict]:
         if plan.kind != "escalated":
             return []
         row, now = plan.row, self.now
         status = (f"escalated to level {plan.level}" if row.language != "kn" else f"ಹಂತ {plan.level} ಕ್ಕೆ ಏರಿಸಲಾಗಿದೆ")
-        out = [_message("sms", row.mobile, "grievance_status", row.language,
-                        f"grievance:{row.number}:escalated:{plan.version}:sms", {"number": row.number, "status": status}, now)]
-        if self._show_cause_due(plan):
-            officer = self._officer(row.assigned_officer_id)
-            context = {"number": row.number, "due_date": row.due_at.astimezone(_IST).strftime("%d-%m-%Y")}
-            out += [_message(channel, recipient, "show_cause", "en",
-                             f"grievance:{row.number}:show_cause:{row.level}:{channel}", context, now)
-                    for channel, recipient in (("sms", officer.mobile), ("email", officer.email)) if recipient]
-        return out
+        return [_message("sms", row.mobile, "grievance_status", row.language,
+                         f"grievance:{row.number}:escalated:{plan.version}:sms", {"number": row.number, "status": status}, now)]
 
     def officer_messages(self, plans: list[_Plan]) -> list[dict]:
-        """The officers who receive grievances in this batch: one SMS and one e-mail each, naming the grievance when
-        there is one and counting them when there are more (a district officer may receive hundreds in one sweep)."""
+        """What the officers are told of a batch: whoever receives grievances is told of them, and whoever let them
+        lapse (where the department issues show-cause notices) gets the notice. One SMS and one e-mail per officer
+        and batch, naming the grievance when there is one and counting them when there are more: a district
+        officer may receive hundreds in one sweep."""
         received: dict[int, list[_Plan]] = {}
+        lapsed: dict[int, list[_Plan]] = {}
         for plan in plans:
             if plan.kind == "escalated" and plan.holder is not None:
                 received.setdefault(plan.holder.officer_id, []).append(plan)
+            if self._show_cause_due(plan):
+                lapsed.setdefault(plan.row.assigned_officer_id, []).append(plan)
         out = []
         for officer_id, mine in received.items():
             first = min(mine, key=lambda plan: plan.due_at)
-            holder, row = first.holder, first.row
-            due = first.due_at.astimezone(_IST).strftime("%d-%m-%Y")
+            row, due = first.row, first.due_at.astimezone(_IST).strftime("%d-%m-%Y")
             if len(mine) == 1:
-                template, context = "officer_assigned", {"number": row.number, "grievance_type": row.grievance_type,
-                                                         "due_date": due}
+                template, context = "officer_assigned", {"number": row.number, "grievance_type": row.grievance_type, "due_date": due}
             else:
                 template, context = "escalations_assigned", {"count": len(mine), "number": row.number, "due_date": due}
-            for channel, recipient in (("sms", holder.mobile), ("email", holder.email)):
-                if recipient:
-                    out.append(_message(channel, recipient, template, "en",
-                                        f"grievance:{row.number}:escalated:{first.version}:{officer_id}:{channel}",
-                                        context, self.now))
+            out += self._to_officer(first.holder, template, context, f"grievance:{row.number}:escalated:{first.version}:{officer_id}")
+        for officer_id, mine in lapsed.items():
+            first = min(mine, key=lambda plan: plan.row.due_at)
+            row, due = first.row, first.row.due_at.astimezone(_IST).strftime("%d-%m-%Y")
+            context = {"number": row.number, "due_date": due, "count": len(mine)}
+            out += self._to_officer(self._officer(officer_id), "show_cause" if len(mine) == 1 else "show_cause_several",
+                                    context, f"grievance:{row.number}:show_cause:{row.level}")
         return out
+
+    def _to_officer(self, contact, template: str, context: dict, key: str) -> list[dict]:
+        return [_message(channel, recipient, template, "en", f"{key}:{channel}", context, self.now)
+                for channel, recipient in (("sms", contact.mobile), ("email", contact.email)) if recipient]
 
     def _officer(self, officer_id: int):
         if officer_id not in self.officers:
@@ -280,7 +282,7 @@ def sweep(session: Session, now: datetime | None = None, batch_size: int | None 
                 continue
             totals[plan.kind] += 1
             events += planner.events(plan)
-            messages += planner.messages(plan)
+            messages += planner.citizen_messages(plan)
         messages += planner.officer_messages([plan for plan in plans if plan.row.id in written])
         writer.insert(GrievanceEvent.__table__, events)
         writer.insert(Notification.__table__, messages, unique="key")

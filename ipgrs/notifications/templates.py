@@ -56,6 +56,11 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
               "escalated. Explain the delay to your superior within 3 working days. -ipgrs",
         "kn": "ಕಾರಣ ಕೇಳಿ ನೋಟಿಸ್: ಕುಂದುಕೊರತೆ {number} ಗಡುವು {due_date} ರೊಳಗೆ ಕ್ರಮವಾಗದೆ ಮೇಲಕ್ಕೆ ಹೋಗಿದೆ. 3 ದಿನಗಳಲ್ಲಿ ವಿವರಣೆ ನೀಡಿ.",
     }),
+    Template("show_cause_several", {
+        "en": "Show-cause notice: {count} grievances (first {number}, due {due_date}) lapsed and were escalated. "
+              "Explain the delays to your superior within 3 working days. -ipgrs",
+        "kn": "ಕಾರಣ ಕೇಳಿ ನೋಟಿಸ್: {count} ಕುಂದುಕೊರತೆಗಳು ({number}, ಗಡುವು {due_date}) ಮೇಲಕ್ಕೆ ಹೋಗಿವೆ. 3 ದಿನಗಳಲ್ಲಿ ವಿವರಣೆ ನೀಡಿ.",
+    }),
     Template("officer_assigned", {
         "en": "Grievance {number} ({grievance_type}) is assigned to you. Please act on it by {due_date}. -ipgrs",
         "kn": "ಕುಂದುಕೊರತೆ {number} ({grievance_type}) ಅನ್ನು ನಿಮಗೆ ವಹಿಸಲಾಗಿದೆ. {due_date} ರೊಳಗೆ ಕ್ರಮ ಕೈಗೊಳ್ಳಿ. -ipgrs",

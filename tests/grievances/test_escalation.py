@@ -206,7 +206,7 @@ def test_the_escalation_index_watches_exactly_the_active_statuses():
     assert "critical IS false" in ESCALATION_WATCH.text
 
 
-def test_an_officer_who_receives_several_escalations_in_a_batch_gets_one_message_per_channel(db_session):
+def test_officers_get_one_message_per_channel_for_the_escalations_of_a_batch(db_session):
     lapsed = [file_in_hunsur(db_session) for _ in range(3)]
     with clock.travel(timedelta(days=60)):
         escalation.sweep(db_session)
@@ -227,3 +227,9 @@ def test_an_officer_who_receives_several_escalations_in_a_batch_gets_one_message
         Notification.template == "grievance_status",
         sa.or_(*(Notification.key.like(f"grievance:{n}:escalated:%") for n in numbers))))
     assert citizens == 3  # every citizen is still told
+    show_cause = db_session.execute(select(Notification.template, Notification.body).where(
+        sa.or_(*(Notification.key.like(f"grievance:{n}:show_cause:%") for n in numbers)))).all()
+    assert show_cause and {t for t, _ in show_cause} == {"show_cause_several"}  # one notice per channel to the LMF
+    assert all(body.startswith("Show-cause notice: 3 grievances (first ") for _, body in show_cause)
+    assert db_session.scalar(select(func.count()).select_from(GrievanceEvent).where(
+        GrievanceEvent.grievance_id.in_([g.id for g in lapsed]), GrievanceEvent.kind == "show_cause_notice")) == 3
