@@ -61,7 +61,7 @@ def validate_command(directory):
 @with_appcontext
 def publish_command(directory, message, author):
     """Validate DIRECTORY and publish it as a new version of the catalogue."""
-    from .catalog import services
+    from .configuration import services
     from .extensions import db
 
     directory = directory or current_app.config["IPGRS_CONFIG_DIR"]

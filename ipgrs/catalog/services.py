@@ -27,7 +27,8 @@ def latest_version_id(session: Session) -> int | None:
     return session.scalar(select(func.max(m.RulesetVersion.id)))
 
 
-def publish_directory(session: Session, config_dir, author: str, message: str = "", only_if_changed: bool = False):
+def publish_directory(session: Session, config_dir, author: str, message: str = "", only_if_changed: bool = False,
+                      commit: bool = True):
     """Validates a config directory and publishes it. Raises rules.ConfigInvalid; nothing is written then."""
     jurisdictions, files = rules.read_directory(config_dir)
     if jurisdictions is None:
@@ -37,15 +38,18 @@ def publish_directory(session: Session, config_dir, author: str, message: str = 
         current = latest_version(session)
         if current is not None and current.content_hash == catalogue.version:
             return current, catalogue
-    return publish(session, catalogue, snapshot_of(jurisdictions, files), author, message), catalogue
+    return publish(session, catalogue, snapshot_of(jurisdictions, files), author, message, commit=commit), catalogue
 
 
-def publish(session: Session, catalogue: rules.Catalogue, snapshot: dict, author: str, message: str = "") -> m.RulesetVersion:
+def publish(session: Session, catalogue: rules.Catalogue, snapshot: dict, author: str, message: str = "",
+            commit: bool = True) -> m.RulesetVersion:
+    """`commit=False` leaves the transaction to the caller (ipgrs.configuration adds its audit row to it)."""
     version = m.RulesetVersion(content_hash=catalogue.version, snapshot=snapshot, counts=catalogue.counts,
                                message=message[:500], published_by=author)
     session.add(version)
     sync_taxonomy(session, catalogue)
-    session.commit()
+    if commit:
+        session.commit()
     return version
 
 
