@@ -14,7 +14,7 @@ from ipgrs import create_app
 def main() -> int:
     app = create_app()
     with app.app_context():
-        from ipgrs.catalog import services
+        from ipgrs.configuration import services
         from ipgrs.database import upgrade
         from ipgrs.demo import print_logins, seed
         from ipgrs.extensions import db

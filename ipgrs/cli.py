@@ -65,12 +65,21 @@ def publish_command(directory, message, author):
     from .extensions import db
 
     directory = directory or current_app.config["IPGRS_CONFIG_DIR"]
-    try:
-        version, catalogue = services.publish_directory(db.session, directory, author=author, message=message)
-    except rules.ConfigInvalid as exc:
-        for error in exc.errors:
+    with click.progressbar(length=4, label="publishing", show_pos=True, file=sys.stderr,
+                           item_show_func=lambda label: label) as bar:
+        def progress(step, total, label):
+            bar.update(step - bar.pos, label)
+        try:
+            version, catalogue = services.publish_directory(db.session, directory, author=author, message=message,
+                                                            progress=progress)
+        except rules.ConfigInvalid as exc:
+            errors = exc.errors
+        else:
+            errors = None
+    if errors is not None:
+        for error in errors:
             click.echo(str(error))
-        click.echo(f"not published: {len(exc.errors)} errors; the published version keeps serving", err=True)
+        click.echo(f"not published: {len(errors)} errors; the published version keeps serving", err=True)
         sys.exit(1)
     click.echo(f"published version {version.id}: {catalogue.summary()} ({catalogue.version[:12]})")
 
@@ -143,9 +152,16 @@ def import_officers_command(file):
     from .extensions import db
     from .officers import importer
 
-    try:
-        report = importer.import_officers(db.session, Path(file).read_bytes())
-    except importer.ImportInvalid as exc:
+    with click.progressbar(length=1, label="importing", show_pos=True, file=sys.stderr) as bar:
+        def progress(done, total):
+            bar.length = total
+            bar.update(done - bar.pos)
+        try:
+            report = importer.import_officers(db.session, Path(file).read_bytes(), progress=progress)
+        except importer.ImportInvalid as exc:
+            report, invalid = None, exc
+    if report is None:
+        exc = invalid
         for error in exc.errors:
             click.echo(error)
         click.echo(f"nothing imported: {exc}", err=True)

@@ -465,16 +465,35 @@ def rollback_catalogue(session: Session, user, to_version_id: int, message: str 
     return version
 
 
-def publish_directory(session: Session, config_dir, author: str, message: str = "", only_if_changed: bool = False):
-    """`ipgrs config publish DIR` (the GitOps path): the whole catalogue from files, under the lock, logged."""
+def publish_directory(session: Session, config_dir, author: str, message: str = "", only_if_changed: bool = False,
+                      progress=None):
+    """`ipgrs config publish DIR` (the GitOps path) and `make run`: the whole catalogue from files, under the lock,
+    logged. `only_if_changed` compares with the last catalogue published *from files*, so versions published in
+    the editor since are not undone by a restart with an unchanged config directory.
+    `progress(step, total, label)` is told each stage. Raises rules.ConfigInvalid; nothing is written then."""
+    say = progress or (lambda *_: None)
+    say(1, 4, "reading the configuration directory")
+    jurisdictions, files = rules.read_directory(config_dir)
+    if jurisdictions is None:
+        raise rules.ConfigInvalid([ConfigError(str(config_dir), 1, 1, "jurisdictions.yaml not found")])
+    say(2, 4, f"validating {len(files)} department files")
+    catalogue = rules.build_catalogue(jurisdictions, files)
     try:
         _lock(session)
-        before = catalog.latest_version_id(session)
-        version, catalogue = catalog.publish_directory(session, config_dir, author=author, message=message,
-                                                       only_if_changed=only_if_changed, commit=False)
-        if version.id != before:
-            session.flush()
-            _record(session, "publish_all", version, author, None, message, base_id=before)
+        latest_row = catalog.latest_version(session)
+        if only_if_changed and latest_row is not None:
+            last = session.scalar(select(ConfigChange).where(ConfigChange.action == "publish_all")
+                                  .order_by(ConfigChange.id.desc()).limit(1))
+            reference = last.version.content_hash if last is not None else latest_row.content_hash
+            if reference == catalogue.version:
+                session.rollback()
+                return latest_row, catalogue
+        say(3, 4, "writing the version and the taxonomy tables")
+        version = catalog.publish(session, catalogue, catalog.snapshot_of(jurisdictions, files), author, message,
+                                  commit=False)
+        session.flush()
+        _record(session, "publish_all", version, author, None, message, base_id=latest_row.id if latest_row else None)
+        say(4, 4, "committing")
         session.commit()
     except BaseException:
         session.rollback()
