@@ -396,7 +396,7 @@ def publish_department(session: Session, user, code: str, text: str, base_versio
         version = catalog.publish(session, result.catalogue, result.snapshot, author,
                                   message or f"{code}: published from the editor", commit=False)
         session.flush()
-        _record(session, "create" if new else "publish", version, author, user.id, message, code, text, base.id)
+        _record(session, "create" if new else "publish", version, author, user.id, message, code, text, pub.version.id)
         draft = draft_of(session, user, code)
         if draft is not None:
             session.delete(draft)
@@ -539,7 +539,8 @@ def rules_table(text: str) -> list[dict]:
             "assign": str(rule.get("assign", "")), "post_name": str(name.get("en", "")),
             "priority": str(rule.get("priority") or "normal"),
             "timeline": _timeline_text(timeline) + ("" if rule.get("timeline") else " (default)"),
-            "escalation": " → ".join(str(p) for p in (rule.get("escalation") or defaults.get("escalation") or [])),
+            "escalation": " → ".join(str(p) for p in (rule.get("escalation") or defaults.get("escalation") or []))
+            + ("" if rule.get("escalation") else " (default)"),
         })
     return rows
 
