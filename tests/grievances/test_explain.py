@@ -78,7 +78,7 @@ def test_officers_in_scope_see_it_on_the_page_and_in_the_api(client, db_session)
     officer_login(client, "spl_tahsildar")
     page = client.get(f"/officer/grievances/{g.number}").get_data(as_text=True)
     assert "Why it is here" in page and f"Rule 1 “{RULE_1}”" in page and "location.district is Bengaluru Urban" in page
-    assert f"Ruleset version {g.ruleset_version_id} " in page and "by tests: “shipped catalogue”" in page
+    assert f"Decided by ruleset version {g.ruleset_version_id} " in page and "by tests: “shipped catalogue”" in page
     token = api_token(client, "dc_blr")  # supervises it
     body = client.get(f"/api/v1/officer/grievances/{g.number}", headers=bearer(token)).get_json()["grievance"]
     assert body["explain"]["rules_fired"][0]["name"] == RULE_1 and body["explain"]["version"]["id"] == g.ruleset_version_id
@@ -130,7 +130,7 @@ def test_citizens_cannot_see_it(client, db_session, app):
     assert own.status_code == 200
     text = own.get_data(as_text=True)
     # (the citizen's timeline has the "assigned" event, whose note names the rule; the explanation itself is not shown)
-    assert "Why it is here" not in text and "Ruleset version" not in text and "location.district is" not in text
+    assert "Why it is here" not in text and "ruleset version" not in text and "location.district is" not in text
     assert client.get(f"/officer/grievances/{g.number}").status_code == 302  # to the staff login
     assert client.get(f"/admin/grievances/{g.number}/explain").status_code == 302
     with clock.travel(timedelta(minutes=10)):  # past the OTP resend cooldown of the portal login

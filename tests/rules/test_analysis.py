@@ -180,3 +180,23 @@ def test_the_shipped_catalogue(shipped_catalogue):
         names = [r.name for r in dept.routing]
         assert len(f.rules) == 2 and names.index(f.rules[0]) < names.index(f.rules[1])
     assert {f.department for f in findings} <= set(shipped_catalogue.departments)
+
+
+def test_every_case_of_the_walk_is_decided_by_its_rule(shipped_catalogue):
+    """The oracle: each leaf of the analysis' walk, turned into concrete facts, is decided by the plain
+    first-match evaluator exactly as the analysis says (the rule that fires there, or no rule)."""
+    from rules import conditions
+    from rules.analysis import _DepartmentAnalysis, _plain
+
+    checked = 0
+    for dept in shipped_catalogue.departments.values():
+        analysis = _DepartmentAnalysis(shipped_catalogue, dept)
+        for gt in dept.grievance_types():
+            for domain, k in analysis.explore(gt):
+                if any(" =~ " in fact for fact in domain):
+                    continue  # a regular expression's yes/no has no single concrete text here
+                flat = {f: v for f, v in _plain(domain).items() if v is not conditions.MISSING}
+                first = next((r.index for r in dept.routing if conditions.holds(r.condition, flat)), None)
+                assert first == k, (dept.code, gt.code, domain)
+                checked += 1
+    assert checked > 478  # at least one case per grievance type
