@@ -79,6 +79,8 @@ def test_officers_in_scope_see_it_on_the_page_and_in_the_api(client, db_session)
     page = client.get(f"/officer/grievances/{g.number}").get_data(as_text=True)
     assert "Why it is here" in page and f"Rule 1 “{RULE_1}”" in page and "location.district is Bengaluru Urban" in page
     assert f"Decided by ruleset version {g.ruleset_version_id} " in page and "by tests: “shipped catalogue”" in page
+    routing = page[page.index('id="routing"'):page.index("<strong>History</strong>")]
+    assert routing.count("<strong>") == 1 and "<strong>L1 SPL_TAHSILDAR</strong>" in routing  # what the browser test reads
     token = api_token(client, "dc_blr")  # supervises it
     body = client.get(f"/api/v1/officer/grievances/{g.number}", headers=bearer(token)).get_json()["grievance"]
     assert body["explain"]["rules_fired"][0]["name"] == RULE_1 and body["explain"]["version"]["id"] == g.ruleset_version_id
