@@ -25,7 +25,7 @@ OFFICER_PERMISSIONS = (
 # A nodal officer also edits, validates, publishes and rolls back their own departments (ipgrs/configuration).
 NODAL_OFFICER_PERMISSIONS = OFFICER_PERMISSIONS + (
     [["ConfigEditorView", p] for p in ("can_index", "can_editor", "can_validate", "can_save", "can_publish", "can_diff",
-                                       "can_rebase", "can_discard", "can_rollback")]
+                                       "can_rebase", "can_discard", "can_rollback", "can_simulate")]
     + [["ConfigApi", p] for p in ("can_get", "can_post")]
     + [[m, "menu_access"] for m in ("Configuration", "Edit configuration")]
 )

@@ -34,6 +34,9 @@ def register(appbuilder) -> None:
 
     configuration.register(appbuilder)
     appbuilder.add_api(config_api.ConfigApi)
+    from .grievances import views as grievance_views
+
+    grievance_views.register(appbuilder)
 
     app = current_app._get_current_object()
 

@@ -263,6 +263,15 @@ def validate_on(pub: Published, code: str, text: str, *, new: bool = False) -> V
     return result
 
 
+def findings(result: Validation) -> list[dict]:
+    """The rule analysis (rules.analysis) of the department in a valid draft: warnings, not errors."""
+    if result.catalogue is None:
+        return []
+    from rules.analysis import analyse
+
+    return [f.to_dict() for f in analyse(result.catalogue, result.code)]
+
+
 # --- drafts ---------------------------------------------------------------------------------------
 
 def draft_of(session: Session, user, code: str) -> ConfigDraft | None:
@@ -465,11 +474,12 @@ def rollback_catalogue(session: Session, user, to_version_id: int, message: str 
     return version
 
 
-def publish_directory(session: Session, config_dir, author: str, message: str = "", only_if_changed: bool = False,
+def publish_directory(session: Session, config_dir, author: str, message: str = "", only_if_changed=False,
                       progress=None):
     """`ipgrs config publish DIR` (the GitOps path) and `make run`: the whole catalogue from files, under the lock,
-    logged. `only_if_changed` compares with the last catalogue published *from files*, so versions published in
-    the editor since are not undone by a restart with an unchanged config directory.
+    logged. `only_if_changed=True` publishes nothing when the latest version has the directory's content;
+    `only_if_changed="files"` (make run) compares with the last catalogue published *from files*, so versions
+    published in the editor since are not undone by a restart with an unchanged config directory.
     `progress(step, total, label)` is told each stage. Raises rules.ConfigInvalid; nothing is written then."""
     say = progress or (lambda *_: None)
     say(1, 4, "reading the configuration directory")
@@ -484,7 +494,8 @@ def publish_directory(session: Session, config_dir, author: str, message: str = 
         if only_if_changed and latest_row is not None:
             last = session.scalar(select(ConfigChange).where(ConfigChange.action == "publish_all")
                                   .order_by(ConfigChange.id.desc()).limit(1))
-            reference = last.version.content_hash if last is not None else latest_row.content_hash
+            reference = (last.version.content_hash if only_if_changed == "files" and last is not None
+                         else latest_row.content_hash)
             if reference == catalogue.version:
                 session.rollback()
                 return latest_row, catalogue

@@ -3,6 +3,8 @@ the diff against the published version, publish and rollback; and the administra
 assignments and the configuration audit log. Pages parse and render; services do the work and the checks."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -10,6 +12,7 @@ from flask_appbuilder.security.decorators import has_access_api
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..catalog import simulation
 from ..catalog.models import Department
 from ..extensions import db
 from . import services
@@ -17,11 +20,20 @@ from .models import ConfigChange, NodalAssignment
 
 # The editor's page and its JSON calls: what the Nodal Officer role is given (Admin gets every permission).
 EDITOR_PERMISSIONS = ("can_index", "can_editor", "can_validate", "can_save", "can_publish", "can_diff", "can_rebase",
-                      "can_discard", "can_rollback")
+                      "can_discard", "can_rollback", "can_simulate")
 
 
 def _runtime():
     return current_app.extensions["ipgrs.rules"]
+
+
+def _date(value, name: str):
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{name}: a date like 2026-01-31.") from None
 
 
 def _json_error(status: int, message: str, **extra):
@@ -113,7 +125,38 @@ class ConfigEditorView(BaseView):
         except services.NotAllowed as exc:
             return _json_error(403, str(exc))
         result = services.validate_on(pub, code, text, new=pub.text is None)
-        return jsonify(**result.to_dict(), rules=services.rules_table(text))
+        return jsonify(**result.to_dict(), rules=services.rules_table(text), findings=services.findings(result))
+
+    @expose("/<code>/simulate", methods=["POST"])
+    @has_access_api
+    def simulate(self, code):
+        """Dry run: re-decides the department's recent grievances under the text (nothing is written)."""
+        body = request.get_json(silent=True) or {}
+        text = body.get("text")
+        if not isinstance(text, str):
+            return _json_error(400, "text: the department's YAML is required.")
+        try:
+            since, until = (_date(body.get(k), k) for k in ("since", "until"))
+            limit = int(body.get("limit") or simulation.DEFAULT_LIMIT)
+            if not 1 <= limit <= 10_000:
+                raise ValueError("limit: between 1 and 10,000 grievances.")
+        except ValueError as exc:
+            return _json_error(400, str(exc))
+        try:
+            services.authorize(db.session, current_user, code)
+            pub = services.published(db.session, code, _runtime())
+        except services.NotAllowed as exc:
+            return _json_error(403, str(exc))
+        result = services.validate_on(pub, code, text, new=pub.text is None)
+        if not result.ok:
+            return _json_error(400, "Correct the errors first: the simulation needs a valid file.", **result.to_dict())
+        try:
+            report = simulation.simulate(db.session, result.catalogue, code, since=since, until=until, limit=limit)
+        except simulation.SimulationError as exc:
+            return _json_error(400, str(exc))
+        finally:
+            db.session.rollback()  # read only: end the transaction the reads opened
+        return jsonify(**report.to_dict(), summary=report.summary())
 
     @expose("/<code>/draft", methods=["POST"])
     @has_access_api

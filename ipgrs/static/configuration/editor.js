@@ -47,9 +47,13 @@
     var list = document.getElementById("problems");
     list.innerHTML = "";
     var errors = result.errors || [];
+    var findings = result.findings || [];
     session.setAnnotations(errors.map(function (e) {
       return {row: e.line - 1, column: Math.max(e.column - 1, 0), text: e.message, type: "error"};
-    }));
+    }).concat(findings.map(function (f) {
+      return {row: f.line - 1, column: Math.max((f.column || 1) - 1, 0), text: f.message + " [" + f.kind + "]", type: "warning"};
+    })));
+    showFindings(findings, result.ok);
     errors.forEach(function (e) {
       markers.push(session.addMarker(new Range(e.line - 1, 0, e.line - 1, 1), "ace-error-line", "fullLine"));
       var item = document.createElement("li");
@@ -74,6 +78,62 @@
       elsewhere.appendChild(item);
     });
     if (result.rules) { showRules(result.rules); }
+  }
+
+  function showFindings(findings, valid) {
+    var list = document.getElementById("findings");
+    list.innerHTML = "";
+    findings.forEach(function (f) {
+      var item = document.createElement("li");
+      item.className = "text-warning finding";
+      item.dataset.line = f.line;
+      item.dataset.kind = f.kind;
+      item.textContent = "line " + f.line + ": " + f.message + " [" + f.kind + "]";
+      item.addEventListener("click", function () { editor.gotoLine(f.line, 0, true); editor.focus(); });
+      list.appendChild(item);
+    });
+    if (!findings.length) {
+      var none = document.createElement("li");
+      none.className = "text-muted";
+      none.id = "no-findings";
+      none.textContent = valid ? "No warnings." : "Shown when the file is valid.";
+      list.appendChild(none);
+    }
+  }
+
+  function simulate() {
+    var button = document.getElementById("simulate");
+    button.disabled = true;
+    step(30, "Simulating");
+    say("Re-deciding recent grievances under the draft…");
+    post(root.dataset.simulateUrl, {
+      text: editor.getValue(), since: document.getElementById("simulate-since").value,
+      until: document.getElementById("simulate-until").value, limit: document.getElementById("simulate-limit").value
+    }).then(function (r) {
+      progress.style.display = "none";
+      if (r._status !== 200) {
+        if (r.errors) { showProblems(r); }
+        say(r.message, "danger");
+        return;
+      }
+      say(r.summary, "info");
+      document.getElementById("simulation").style.display = "block";
+      document.getElementById("simulation-summary").textContent = r.summary;
+      [["sim-total", r.total], ["sim-route", r.changed_route], ["sim-timeline", r.changed_timeline],
+       ["sim-escalation", r.changed_escalation], ["sim-unrouted", r.unrouted]].forEach(function (pair) {
+        document.getElementById(pair[0]).textContent = pair[1];
+      });
+      var list = document.getElementById("simulation-examples");
+      list.innerHTML = "";
+      (r.examples || []).forEach(function (x) {
+        var item = document.createElement("li");
+        var now = x.new ? x.new.post + " (" + (x.new.rules || []).join(", ") + ")" : "no rule";
+        item.textContent = x.number + " " + x.grievance_type + ": " + x.changes.join(", ") + " changed — published " +
+          x.old.post + " (" + (x.old.rules || []).join(", ") + "), draft " + now;
+        list.appendChild(item);
+      });
+    }).catch(function () { progress.style.display = "none"; say("The simulation did not answer; try again.", "danger"); })
+      .then(function () { button.disabled = false; });
   }
 
   function cell(row, text) {
@@ -163,6 +223,7 @@
   document.getElementById("validate").addEventListener("click", validate);
   document.getElementById("save").addEventListener("click", save);
   document.getElementById("publish").addEventListener("click", publish);
+  document.getElementById("simulate").addEventListener("click", simulate);
   editor.commands.addCommand({name: "validate", bindKey: {win: "Ctrl-Enter", mac: "Command-Enter"}, exec: validate});
   editor.commands.addCommand({name: "save", bindKey: {win: "Ctrl-S", mac: "Command-S"}, exec: save});
 })();
