@@ -1,6 +1,6 @@
 """A nodal officer changes the Revenue department's routing in the browser: the administrator assigns them in the FAB
-admin; they open the editor, make a typo (the error appears on its line), fix it, add a routing rule, publish, and a
-citizen's new grievance follows the new rule at once. The rule is rolled back at the end (a new version), so the other
+admin; they open the editor, make a typo (the error appears on its line), fix it, add a routing rule, run the dry-run
+simulation (the count of changed routes is shown), publish, and a citizen's new grievance follows the new rule at once. The rule is rolled back at the end (a new version), so the other
 browser tests find REV as shipped.
 
 Screenshots: test-output/browser/config-editor/NN-actor-step.png."""
@@ -44,6 +44,12 @@ def replace_in_editor(page, old: str, new: str) -> None:
 
 def test_a_nodal_officer_edits_validates_and_publishes_a_rule_that_routes_the_next_grievance(page_for, live_server, document_png):
     story = Story(page_for("desktop", "config-editor").shots)
+
+    # Before the change: a citizen's RTC grievance with a 999/ survey number goes to the Special Tahsildar of Anekal.
+    citizen = Walk(page_for("desktop", "config-editor"), "desktop", actor="citizen", story=story)
+    register_citizen(citizen, live_server, f"96{random.randrange(10 ** 8):08d}")
+    earlier = file_rtc_grievance(citizen, document_png, survey_number="999/1")
+    assert grievance_row(live_server, earlier)[0] == "SPL_TAHSILDAR"
 
     # The administrator makes rev_secretary the nodal officer of REV (Configuration › Nodal officers › add).
     admin = Walk(page_for("desktop", "config-editor"), "desktop", portal=False, actor="admin", story=story)
@@ -101,6 +107,16 @@ def test_a_nodal_officer_edits_validates_and_publishes_a_rule_that_routes_the_ne
     expect(first).to_contain_text("form.survey_number matches ^999/")
     nodal.check("rule-added")
 
+    # The dry run: the department's recent grievances re-decided under the draft; the earlier 999/ grievance would now
+    # go to the DC. Nothing is written.
+    page.click("#simulate")
+    expect(page.locator("#simulation-summary")).to_contain_text("re-decided", timeout=SLOW)
+    assert int(page.locator("#sim-route").inner_text()) >= 1
+    expect(page.locator("#simulation-examples li", has_text=earlier)).to_contain_text("draft DC")
+    assert grievance_row(live_server, earlier)[0] == "SPL_TAHSILDAR"
+    expect(page.locator("#findings li").first).to_be_visible()  # the rule analysis panel (warnings or "No warnings.")
+    nodal.check("simulated")
+
     page.fill("#publish-message", "999/ survey numbers to the DC")
     page.click("#publish")
     expect(page.locator("#status")).to_contain_text("It is in effect now.", timeout=2 * SLOW)
@@ -109,8 +125,6 @@ def test_a_nodal_officer_edits_validates_and_publishes_a_rule_that_routes_the_ne
     nodal.check("published")
 
     # A citizen's new grievance follows the new rule; no restart.
-    citizen = Walk(page_for("desktop", "config-editor"), "desktop", actor="citizen", story=story)
-    register_citizen(citizen, live_server, f"96{random.randrange(10 ** 8):08d}")
     number = file_rtc_grievance(citizen, document_png, survey_number="999/7")
     assert grievance_row(live_server, number) == ("DC", "high", published)
 
@@ -124,6 +138,7 @@ def test_a_nodal_officer_edits_validates_and_publishes_a_rule_that_routes_the_ne
     nodal.check("rolled-back")
     assert int(page.locator("#published-version").inner_text()) > published
     assert grievance_row(live_server, number)[2] == published
+    assert grievance_row(live_server, earlier)[0] == "SPL_TAHSILDAR"  # routed by the version before, kept
 
 
 def _value_for(live_server, username: str) -> str:

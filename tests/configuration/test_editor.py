@@ -243,3 +243,32 @@ def test_bad_yaml_is_refused_with_line_numbers_and_the_published_version_keeps_s
     from ipgrs.grievances.services import file_grievance
 
     assert file_grievance(db_session, make_citizen(db_session), rtc_filing()).ruleset_version_id == before
+
+
+def test_the_editor_shows_the_rule_analysis_and_runs_the_dry_run(client, app, db_session, rev_nodal):
+    from tests.officers.helpers import rtc_in_anekal, rtc_in_hunsur
+
+    hunsur, anekal = rtc_in_hunsur(db_session), rtc_in_anekal(db_session)
+    login(client, "nodal_rev")
+    token = editor_csrf(client, "REV")
+    catch_all = with_first_rule(REV_TEXT, "routing:\n  - name: Everything to the AC\n    assign: AC\n")
+    result = post_json(client, "/config/REV/validate", token, {"text": catch_all}).get_json()
+    assert result["ok"] is True
+    shadowed = [f for f in result["findings"] if f["kind"] == "shadowed"]
+    assert shadowed and all(f["department"] == "REV" for f in shadowed)
+    assert shadowed[0]["line"] > line_of(catch_all, "Everything to the AC")
+
+    before = catalog.latest_version_id(db_session)
+    report = post_json(client, "/config/REV/simulate", token, {"text": with_first_rule(REV_TEXT), "limit": 50}).get_json()
+    assert report["total"] >= 2 and report["changed_route"] >= 1
+    changed = {x["number"]: x for x in report["examples"]}
+    assert changed[hunsur.number]["new"]["post"] == "AC" and changed[hunsur.number]["old"]["post"] == "TAHSILDAR"
+    assert anekal.number not in changed
+    assert catalog.latest_version_id(db_session) == before  # a dry run publishes nothing
+    db_session.refresh(hunsur)
+    assert hunsur.assigned_post.code == "TAHSILDAR"
+
+    bad = post_json(client, "/config/REV/simulate", token, {"text": "code: REV\n", "limit": 50})
+    assert bad.status_code == 400 and bad.get_json()["errors"]
+    assert post_json(client, "/config/AGRI/simulate", token, {"text": AGRI_TEXT}).status_code == 403
+    assert post_json(client, "/config/REV/simulate", token, {"text": REV_TEXT, "since": "31-01-2026"}).status_code == 400
