@@ -228,8 +228,8 @@ class ConfigEditorView(BaseView):
         except services.NotAllowed as exc:
             return self._refuse(exc)
         flash("Draft discarded.", "success")
-        return redirect(url_for("ConfigEditorView.editor", code=code) if services.published(db.session, code).text
-                        else url_for("ConfigEditorView.index"))
+        exists = services.published(db.session, code, _runtime()).text is not None
+        return redirect(url_for("ConfigEditorView.editor", code=code) if exists else url_for("ConfigEditorView.index"))
 
     @expose("/<code>/rollback", methods=["POST"])
     @has_access

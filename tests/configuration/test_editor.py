@@ -272,3 +272,42 @@ def test_the_editor_shows_the_rule_analysis_and_runs_the_dry_run(client, app, db
     assert bad.status_code == 400 and bad.get_json()["errors"]
     assert post_json(client, "/config/AGRI/simulate", token, {"text": AGRI_TEXT}).status_code == 403
     assert post_json(client, "/config/REV/simulate", token, {"text": REV_TEXT, "since": "31-01-2026"}).status_code == 400
+
+
+def test_the_administrator_assigns_a_nodal_officer_in_the_admin(client, app, db_session):
+    from ipgrs.catalog.models import Department
+    from tests.portal.helpers import csrf_from
+
+    sm = app.appbuilder.sm
+    user = sm.add_user("clerk_agri", "Clerk", "Agri", "clerk_agri@test.invalid", sm.find_role("Officer"), password="clerk_agri")
+    agri = db_session.scalar(select(Department).where(Department.code == "AGRI"))
+    login(client, "admin", "admin")
+    page = client.get("/nodalassignmentview/add")
+    assert page.status_code == 200
+    response = client.post("/nodalassignmentview/add", data={"user": user.id, "department": agri.id,
+                                                              "csrf_token": csrf_from(page.data)})
+    assert response.status_code == 302
+    assert "Nodal Officer" in [r.name for r in sm.find_user(username="clerk_agri").roles]
+    assert "clerk_agri" in client.get("/nodalassignmentview/list/").data.decode()
+
+    login(client, "clerk_agri")
+    assert client.get("/config/AGRI").status_code == 200
+    assert client.get("/config/REV").status_code == 403
+    assert client.get("/configchangeview/list/").status_code in (302, 403)  # the log is the administrator's
+
+
+def test_an_administrator_starts_a_department_from_the_template_and_can_discard_it(client, app, db_session):
+    login(client, "admin", "admin")
+    response = client.post("/config/new", data={"code": "WSSB", "csrf_token": page_csrf(client)})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/config/WSSB")
+    page = client.get("/config/WSSB").data.decode()
+    assert "code: WSSB" in page and "WSSB_SERVICE_DELAY" in page
+    token = editor_csrf(client, "WSSB")
+    text = services.TEMPLATE.replace("NEWDEPT", "WSSB")
+    assert post_json(client, "/config/WSSB/validate", token, {"text": text}).get_json()["ok"] is True
+    assert b'data-code="WSSB"' in client.get("/config/").data
+    again = client.post("/config/new", data={"code": "REV", "csrf_token": page_csrf(client)}, follow_redirects=True)
+    assert b"department REV exists already" in again.data
+    response = client.post("/config/WSSB/discard", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/config/")
+    assert client.get("/config/WSSB").status_code == 404
