@@ -4,6 +4,7 @@ what the editor published."""
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +18,24 @@ IPGRS = str(Path(sys.executable).parent / "ipgrs")
 
 
 def run(url, *args):
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="cli-progress-secret-key-for-the-tests")
-    return subprocess.run([IPGRS, *args], capture_output=True, text=True, env=env, timeout=300)
+    """The command with its stderr on a pseudo-terminal, as an operator sees it (click draws bars on terminals only)."""
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="cli-progress-secret-key-for-the-tests", COLUMNS="120")
+    master, slave = pty.openpty()
+    with subprocess.Popen([IPGRS, *args], stdout=subprocess.PIPE, stderr=slave, env=env) as process:
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the command has exited and closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        stdout = process.stdout.read().decode()
+        process.wait(timeout=300)
+    os.close(master)
+    return subprocess.CompletedProcess(args, process.returncode, stdout, b"".join(chunks).decode(errors="replace"))
 
 
 def officers_csv(tmp_path, rows: int) -> Path:
