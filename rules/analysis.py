@@ -135,7 +135,8 @@ class _Space:
         mentioned = tuple(self.constants.get(fact, ()))
         if " =~ " in fact:
             base = fact.split(" =~ ")[0]
-            return (False,) if domain.get(base, None) is MISSING else (True, False)
+            possible = (domain[base],) if base in domain else self.values(base, domain, gt)
+            return (False,) if all(v is MISSING for v in possible) else (True, False)  # a missing fact matches nothing
         if fact == "category":
             return tuple(c.code for c in gt.categories) + (MISSING,)
         if fact == "subcategory":
@@ -350,21 +351,33 @@ class _DepartmentAnalysis:
 
     # - overlap -
 
-    def contained(self, i: int, j: int) -> bool:
-        """Does every grievance that rule i matches also match rule j?"""
+    def find_case(self, i: int, want_i: bool, j: int, want_j: bool):
+        """A (grievance type, domain) where rule i's condition is `want_i` and rule j's is `want_j`, or None."""
         a, b = self.conditions[i], self.conditions[j]
 
-        def counterexample(domain, gt) -> bool:
+        def search(domain, gt):
             plain = _plain(domain)
             ta, tb = truth(a, plain), truth(b, plain)
-            if ta is False or tb is True:
-                return False
-            if ta is True and tb is False:
-                return True
+            if ta is (not want_i) or tb is (not want_j):
+                return None
+            if ta is want_i and tb is want_j:
+                return domain
             fact = self.split_fact(a if ta is None else b, domain)
-            return any(counterexample({**domain, fact: v}, gt) for v in self.space.values(fact, domain, gt))
+            for v in self.space.values(fact, domain, gt):
+                found = search({**domain, fact: v}, gt)
+                if found is not None:
+                    return found
+            return None
 
-        return not any(counterexample(self.base(gt), gt) for gt in self.dept.grievance_types())
+        for gt in self.dept.grievance_types():
+            found = search(self.base(gt), gt)
+            if found is not None:
+                return gt, found
+        return None
+
+    def contained(self, i: int, j: int) -> bool:
+        """Does every grievance that rule i matches also match rule j?"""
+        return self.find_case(i, True, j, False) is None
 
     def overlaps(self, leaves, fired) -> list[Finding]:
         examples: dict[tuple, tuple] = {}
@@ -376,11 +389,13 @@ class _DepartmentAnalysis:
                 for j in range(k + 1, len(self.rules)):
                     if j in fired and self.rules[j].assign != self.rules[k].assign and (k, j) not in examples \
                             and truth(self.conditions[j], plain) is not False:
-                        examples[(k, j)] = (gt, domain)
+                        examples[(k, j)] = True
         out = []
-        for (k, j), (gt, domain) in sorted(examples.items()):
-            if self.contained(k, j):
-                continue  # rule k is an exception carved out of rule j: the intended "specific first" pattern
+        for (k, j) in sorted(examples):
+            both = self.find_case(k, True, j, True)
+            if both is None or self.contained(k, j):
+                continue  # no grievance matches both, or rule k is an exception carved out of rule j (specific first)
+            gt, domain = both
             rk, rj = self.rules[k], self.rules[j]
             where = _describe(domain)
             message = (f"{_cap(self.rule_label(k))} (to {rk.assign}) and {self.rule_label(j)} (to {rj.assign}) both match "

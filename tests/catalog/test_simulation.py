@@ -147,3 +147,25 @@ def test_facts_are_rebuilt_for_grievances_without_stored_facts(db_session, filed
     assert rebuilt["category"] == stored["category"] and rebuilt["channel"] == stored["channel"]
     catalogue = draft(config_dir, "    assign: SPL_TAHSILDAR\n", "    assign: AC\n")
     assert simulate(db_session, catalogue, "REV", since=day).changed_route == 3
+
+
+def test_the_throwaway_engine_is_closed_when_the_simulation_fails(db_session, filed, config_dir, monkeypatch):
+    from ipgrs.catalog import simulation
+
+    _, day = filed
+    engines = []
+    original_close = rules.Engine.close
+
+    def watched_close(engine):
+        engines.append([r for c in engine._current.compiled.values() for r in c.rulesets.values()])
+        original_close(engine)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(rules.Engine, "close", watched_close)
+    monkeypatch.setattr(simulation, "_compare", broken)
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        simulate(db_session, rules.load_directory(config_dir), "REV", since=day)
+    [rulesets] = engines
+    assert rulesets and all(r.retired for r in rulesets)

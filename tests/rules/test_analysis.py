@@ -200,3 +200,18 @@ def test_every_case_of_the_walk_is_decided_by_its_rule(shipped_catalogue):
                 assert first == k, (dept.code, gt.code, domain)
                 checked += 1
     assert checked > 478  # at least one case per grievance type
+
+
+def test_a_form_field_the_grievance_type_does_not_ask_for_matches_nothing(tmp_path):
+    """TST_PENSION_DELAY has no survey number, so rule 2 cannot match the pensions rule 1 takes: no overlap."""
+    d = department(routing=[
+        {"name": "Pensions go to the district", "when": {"service": "PENSION"}, "assign": "DO"},
+        {"name": "Survey numbers starting with 1", "when": {"form.survey_number": {"matches": "^1"}}, "assign": "SPL"},
+        CATCH_ALL,
+    ])
+    catalogue, _ = catalogue_of(tmp_path, d)
+    assert analyse(catalogue) == []
+    d["routing"][0]["when"] = {"location.district": "Mysuru"}  # now both match an RTC in Mysuru with survey number 1…
+    catalogue, _ = catalogue_of(tmp_path / "2", d)
+    [finding] = analyse(catalogue)
+    assert finding.kind == "overlap" and "for example TST_RTC with district Mysuru, form field 'survey_number' matching /^1/" in finding.message
