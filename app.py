@@ -14,7 +14,7 @@ from ipgrs import create_app
 def main() -> int:
     app = create_app()
     with app.app_context():
-        from ipgrs.catalog import services
+        from ipgrs.configuration import services
         from ipgrs.database import upgrade
         from ipgrs.demo import print_logins, seed
         from ipgrs.extensions import db
@@ -23,7 +23,7 @@ def main() -> int:
         try:
             version, catalogue = services.publish_directory(
                 db.session, app.config["IPGRS_CONFIG_DIR"], author="make run",
-                message="published at start-up from the config directory", only_if_changed=True)
+                message="published at start-up from the config directory", only_if_changed="files")
         except rules.ConfigInvalid as exc:
             print("\n".join(str(e) for e in exc.errors), file=sys.stderr)
             print("config/ has errors (above); serving the last published version, if any.", file=sys.stderr)

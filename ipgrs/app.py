@@ -22,6 +22,14 @@ OFFICER_PERMISSIONS = (
                                      "Posts", "Districts and taluks")]
 )
 
+# A nodal officer also edits, validates, publishes and rolls back their own departments (ipgrs/configuration).
+NODAL_OFFICER_PERMISSIONS = OFFICER_PERMISSIONS + (
+    [["ConfigEditorView", p] for p in ("can_index", "can_editor", "can_validate", "can_save", "can_publish", "can_diff",
+                                       "can_rebase", "can_discard", "can_rollback", "can_simulate")]
+    + [["ConfigApi", p] for p in ("can_get", "can_post")]
+    + [[m, "menu_access"] for m in ("Configuration", "Edit configuration")]
+)
+
 FAB_DEFAULTS = {
     "APP_NAME": "ipgrs",
     "FAB_CREATE_DB": False,        # Alembic owns the schema
@@ -54,7 +62,7 @@ FAB_DEFAULTS = {
         "Operator": [["OperatorDeskView", p] for p in ("can_start", "can_verify", "can_profile", "can_choose", "can_file")]
         + [[v, p] for v in ("DepartmentView", "ServiceView", "GrievanceTypeView") for p in ("can_list", "can_show")],
         "Officer": OFFICER_PERMISSIONS,
-        "Nodal Officer": OFFICER_PERMISSIONS,  # the same as Officer until nodal officers get their own pages
+        "Nodal Officer": NODAL_OFFICER_PERMISSIONS,
     },  # adds the vendored Kannada webfont to every admin page
 }
 

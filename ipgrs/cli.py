@@ -35,8 +35,15 @@ def config_group():
 
 @config_group.command("validate")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
-def validate_command(directory):
-    """Check every department file in DIRECTORY (default: IPGRS_CONFIG_DIR or ./config)."""
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="Also list posts with no officer in some district (reads officer postings from the database).")
+def validate_command(directory, show_coverage):
+    """Check every department file in DIRECTORY (default: IPGRS_CONFIG_DIR or ./config).
+
+    Errors (exit status 1) come first, then the rule analysis as warnings (shadowed rules, overlapping
+    rules, routing gaps, escalation chains ending below state level), which do not change the exit status."""
+    from rules.analysis import analyse
+
     from . import settings
 
     directory = directory or settings.from_environment_safe_config_dir()
@@ -48,10 +55,62 @@ def validate_command(directory):
     except rules.ConfigInvalid as exc:
         for error in exc.errors:
             click.echo(str(error))
+        sound = _catalogue_without(directory, {e.file for e in exc.errors})
+        for finding in analyse(sound) if sound is not None else ():
+            click.echo(str(finding))
         files = len({e.file for e in exc.errors})
         click.echo(f"{len(exc.errors)} error{'s' if len(exc.errors) != 1 else ''} in {files} file{'s' if files != 1 else ''}", err=True)
         sys.exit(1)
-    click.echo(f"OK: {catalogue.summary()} (version {catalogue.version[:12]})")
+    findings = analyse(catalogue)
+    for finding in findings:
+        click.echo(str(finding))
+    if show_coverage:
+        _print_coverage(catalogue)
+    warnings = f"; {len(findings)} warning{'s' if len(findings) != 1 else ''}" if findings else ""
+    click.echo(f"OK: {catalogue.summary()} (version {catalogue.version[:12]}){warnings}")
+
+
+def _catalogue_without(directory, bad_files) -> rules.Catalogue | None:
+    """The catalogue of the files that have no errors, so their warnings can be shown beside the others' errors."""
+    jurisdictions, files = rules.read_directory(directory)
+    good = {name: raw for name, raw in files.items() if name not in bad_files}
+    if jurisdictions is None or jurisdictions[0] in bad_files or not good:
+        return None
+    try:
+        return rules.build_catalogue(jurisdictions, good)
+    except rules.ConfigInvalid:
+        return None
+
+
+def _app_context():
+    """The current app context, or the app's own one (commands that need the database only sometimes)."""
+    import contextlib
+
+    from flask import has_app_context
+    from flask.cli import ScriptInfo
+
+    if has_app_context():
+        return contextlib.nullcontext()
+    return click.get_current_context().ensure_object(ScriptInfo).load_app().app_context()
+
+
+def _print_coverage(catalogue) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .catalog.coverage import coverage
+    from .extensions import db
+
+    try:
+        with _app_context():
+            lines = [line for code in catalogue.departments for line in coverage(db.session, catalogue, code).lines()]
+    except SQLAlchemyError as exc:
+        click.echo(f"coverage not shown: the database cannot be read ({type(exc).__name__}); run `ipgrs db upgrade` "
+                   "and import officers first", err=True)
+        return
+    for line in lines:
+        click.echo(f"coverage: {line}")
+    if not lines:
+        click.echo("coverage: every post is held in every district")
 
 
 @config_group.command("publish")
@@ -61,18 +120,134 @@ def validate_command(directory):
 @with_appcontext
 def publish_command(directory, message, author):
     """Validate DIRECTORY and publish it as a new version of the catalogue."""
-    from .catalog import services
+    from .catalog import services as catalog_services
+    from .configuration import services
     from .extensions import db
 
     directory = directory or current_app.config["IPGRS_CONFIG_DIR"]
+    latest = catalog_services.latest_version_id(db.session)
+    with click.progressbar(length=4, label="publishing", show_pos=True, file=sys.stderr,
+                           item_show_func=lambda label: label) as bar:
+        def progress(step, total, label):
+            bar.update(step - bar.pos, label)
+        try:
+            version, catalogue = services.publish_directory(db.session, directory, author=author, message=message,
+                                                            only_if_changed=True, progress=progress)
+        except rules.ConfigInvalid as exc:
+            errors = exc.errors
+        else:
+            errors = None
+    if errors is not None:
+        for error in errors:
+            click.echo(str(error))
+        click.echo(f"not published: {len(errors)} errors; the published version keeps serving", err=True)
+        sys.exit(1)
+    if version.id == latest:
+        click.echo(f"unchanged: version {version.id} already has this content ({catalogue.version[:12]}); nothing published")
+        return
+    click.echo(f"published version {version.id}: {catalogue.summary()} ({catalogue.version[:12]})")
+
+
+@config_group.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+@with_appcontext
+def export_command(directory):
+    """Write the published version of every department back to YAML files in DIRECTORY.
+
+    `ipgrs config publish DIRECTORY` of the export publishes nothing new: it has the same content hash."""
+    from .catalog import services
+    from .extensions import db
+
+    version = services.latest_version(db.session)
+    if version is None:
+        click.echo("nothing to export: no version has been published yet", err=True)
+        sys.exit(1)
     try:
-        version, catalogue = services.publish_directory(db.session, directory, author=author, message=message)
+        written = services.export_version(version, directory)
+    except services.ExportRefused as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"exported version {version.id} ({version.content_hash[:12]}, published {version.published_at:%Y-%m-%d %H:%M} "
+               f"by {version.published_by}): {len(written) - 1} department files and jurisdictions.yaml to {directory}")
+
+
+@config_group.command("simulate")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Grievances filed on or after this date (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Grievances filed on or before this date.")
+@click.option("--department", "department_code", help="The department to simulate (default: every department that "
+              "differs from the published version).")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Re-decide at most this many grievances per department, the most recent first.")
+@click.option("--examples", default=10, show_default=True, type=click.IntRange(0, 1000), help="Changed grievances to show.")
+@with_appcontext
+def simulate_command(directory, since, until, department_code, limit, examples):
+    """Re-decide recent grievances under the configuration in DIRECTORY, without changing anything, and show
+    how many would be routed, timed or escalated differently."""
+    from .catalog import services, simulation
+    from .extensions import db
+
+    try:
+        catalogue = rules.load_directory(directory)
     except rules.ConfigInvalid as exc:
         for error in exc.errors:
             click.echo(str(error))
-        click.echo(f"not published: {len(exc.errors)} errors; the published version keeps serving", err=True)
+        click.echo(f"not simulated: {len(exc.errors)} errors", err=True)
         sys.exit(1)
-    click.echo(f"published version {version.id}: {catalogue.summary()} ({catalogue.version[:12]})")
+    if department_code:
+        if department_code not in catalogue.departments:
+            click.echo(f"{directory} has no department {department_code}", err=True)
+            sys.exit(1)
+        codes = [department_code]
+    else:
+        codes = services.changed_departments(db.session, catalogue)
+        if not codes:
+            click.echo("no department differs from the published version; give --department to simulate one anyway")
+            return
+    for code in codes:
+        with _ProgressBar(f"re-deciding {code}") as bar:
+            report = simulation.simulate(db.session, catalogue, code, since=since.date() if since else None,
+                                         until=until.date() if until else None, limit=limit, progress=bar.update,
+                                         max_examples=examples)
+        click.echo(f"{code}: {report.summary()}")
+        for example in report.examples:
+            click.echo(_example_lines(example))
+
+
+class _ProgressBar:
+    """click's progress bar, created when the total is known (it draws only on a terminal)."""
+
+    def __init__(self, label: str):
+        self.label, self.bar, self.done = label, None, 0
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def _example_lines(example: dict) -> str:
+    def side(d):
+        if d is None:
+            return "routed by no rule"
+        days = "/".join(str(x) for x in d["timeline_days"])
+        rules_text = ", ".join(f"'{r}'" for r in d["rules"])
+        return f"{d['post']} ({d['jurisdiction']}), {days} working days, {' → '.join(d['escalation'])}; by {rules_text}"
+
+    lines = [f"  {example['number']} {example['grievance_type']}: {', '.join(example['changes'])} changed",
+             f"    published: {side(example['old'])}", f"    draft:     {side(example['new'])}"]
+    if example.get("problem"):
+        lines.append(f"    ({example['problem']})")
+    return "\n".join(lines)
 
 
 main.add_command(config_group)
@@ -143,9 +318,16 @@ def import_officers_command(file):
     from .extensions import db
     from .officers import importer
 
-    try:
-        report = importer.import_officers(db.session, Path(file).read_bytes())
-    except importer.ImportInvalid as exc:
+    with click.progressbar(length=1, label="importing", show_pos=True, file=sys.stderr) as bar:
+        def progress(done, total):
+            bar.length = total
+            bar.update(done - bar.pos)
+        try:
+            report = importer.import_officers(db.session, Path(file).read_bytes(), progress=progress)
+        except importer.ImportInvalid as exc:
+            report, invalid = None, exc
+    if report is None:
+        exc = invalid
         for error in exc.errors:
             click.echo(error)
         click.echo(f"nothing imported: {exc}", err=True)

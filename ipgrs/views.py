@@ -29,6 +29,14 @@ def register(appbuilder) -> None:
 
     officers.register(appbuilder)
     appbuilder.add_api(officer_api.OfficerApi)
+    from .configuration import api as config_api
+    from .configuration import views as configuration
+
+    configuration.register(appbuilder)
+    appbuilder.add_api(config_api.ConfigApi)
+    from .grievances import views as grievance_views
+
+    grievance_views.register(appbuilder)
 
     app = current_app._get_current_object()
 

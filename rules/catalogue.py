@@ -256,7 +256,10 @@ def build_catalogue(jurisdictions: tuple[str, bytes], files: Mapping[str, bytes]
             departments[code] = dept
     if errors:
         raise ConfigInvalid(errors)
-    version = _sha(jurisdictions[1], *[n.encode() + b"\0" + files[n] for n in sorted(files)])
+    # File names count by their base name only, so the same files published from another checkout (or from
+    # `ipgrs config export`) have the same version hash.
+    named = sorted((FsPath(n).name, files[n]) for n in files)
+    version = _sha(jurisdictions[1], *[n.encode() + b"\0" + raw for n, raw in named])
     return Catalogue(departments=departments, jurisdictions=juris, version=version, grievance_types=grievance_types)
 
 

@@ -201,10 +201,32 @@ def _same(a, b) -> bool:
     return a == b
 
 
+class _Missing:
+    """A domain value meaning "the fact is not given" (a missing fact is not the same as any value)."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
 def could_hold(node, domains: dict) -> bool:
     """Three-valued check: can `node` hold when each fact in `domains` takes one of its listed values
-    (a single value or a tuple of possible values) and every other fact may be anything?"""
+    (a single value or a tuple of possible values; MISSING for "not given") and every other fact may be anything?"""
     return _tri(node, domains) is not False
+
+
+def truth(node, domains: dict) -> bool | None:
+    """The three-valued answer behind could_hold: True (holds for every choice), False (for none), None (depends)."""
+    return _tri(node, domains)
 
 
 def _tri(node, domains):
@@ -214,7 +236,7 @@ def _tri(node, domains):
         values = domains[node.fact]
         if not isinstance(values, tuple):
             values = (values,)
-        results = {holds(node, {node.fact: v}) for v in values}
+        results = {holds(node, {} if v is MISSING else {node.fact: v}) for v in values}
         return results.pop() if len(results) == 1 else None
     if isinstance(node, All):
         values = [_tri(i, domains) for i in node.items]

@@ -21,11 +21,52 @@ def run(*args, env=None):
     return subprocess.run([IPGRS, *args], capture_output=True, text=True, env=environment, timeout=120)
 
 
+WARNING = re.compile(r"^(?P<file>[^:]+\.ya?ml):(?P<line>\d+):(?P<col>\d+): warning: (?P<message>.+) "
+                     r"\[(?P<kind>shadowed|overlap|gap|chain-below-state)\]$")
+
+
 def test_validate_the_shipped_catalogue():
     result = run("config", "validate", "config")
     assert result.returncode == 0, result.stdout + result.stderr
+    *warnings, ok = result.stdout.splitlines()
+    assert all(WARNING.match(w) for w in warnings), warnings
+    suffix = f"; {len(warnings)} warnings" if warnings else ""
     assert re.fullmatch(r"OK: \d+ departments, \d+ services, \d+ grievance types, \d+ routing rules, 31 districts "
-                        r"\(version [0-9a-f]{12}\)\n", result.stdout)
+                        r"\(version [0-9a-f]{12}\)" + re.escape(suffix), ok)
+
+
+def test_validate_shows_the_rule_analysis_as_warnings(tmp_path):
+    from tests.factories import dump
+
+    d = department()
+    d["routing"].append({"name": "Never reached", "when": {"service": "PENSION"}, "assign": "DO"})
+    text = dump(d)
+    root = write_config(tmp_path, {"tst.yaml": text})
+    result = run("config", "validate", str(root))
+    assert result.returncode == 0, result.stdout + result.stderr
+    warning, ok = result.stdout.splitlines()
+    match = WARNING.match(warning)
+    assert match["kind"] == "shadowed" and match["file"].endswith("tst.yaml")
+    assert int(match["line"]) == next(i for i, l in enumerate(text.splitlines(), 1) if "Never reached" in l)
+    assert match["message"].startswith("Rule 4 'Never reached' can never fire: rule 2 'Senior citizens' pensions go to the district' "
+                                       "and rule 3 'Everything else goes to the taluk' between them always match first")
+    assert ok.startswith("OK: 1 departments") and ok.endswith("; 1 warning")
+
+
+def test_validate_shows_warnings_of_sound_files_after_the_errors(tmp_path):
+    shadowed = department(code="SHD", routing=department()["routing"][::-1])
+    for s in shadowed["services"]:
+        for g in s["grievances"]:
+            g["code"] = "SHD_" + g["code"]
+    broken = department()
+    broken["routing"][0]["assign"] = "NOBODY"
+    root = write_config(tmp_path, {"broken.yaml": broken, "shd.yaml": shadowed})
+    result = run("config", "validate", str(root))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert LINE.match(lines[0]) and "'NOBODY' is not a post of TST" in lines[0]
+    assert [WARNING.match(l)["kind"] for l in lines[1:]] == ["shadowed", "shadowed"]
+    assert result.stderr.strip() == "1 error in 1 file"
 
 
 def test_validate_defaults_to_ipgrs_config_dir(tmp_path):

@@ -46,10 +46,19 @@ class RulesRuntime:
             except rules.ConfigInvalid as exc:
                 log.error("published version %s does not load; keeping version %s: %s", latest_id, self.version_id, exc)
                 return
-            self._ids_by_hash[catalogue.version] = latest_id
-            self.engine.publish(catalogue)
-            self.version_id = latest_id
-            log.info("rules engine now at version %s (%s)", latest_id, catalogue.summary())
+            self._load(latest_id, catalogue)
+
+    def adopt(self, version_id: int, catalogue: rules.Catalogue) -> None:
+        """Loads a version this process has just published and built already (saves building it again)."""
+        with self._lock:
+            if self.version_id is None or version_id > self.version_id:
+                self._load(version_id, catalogue)
+
+    def _load(self, version_id: int, catalogue: rules.Catalogue) -> None:
+        self._ids_by_hash[catalogue.version] = version_id
+        self.engine.publish(catalogue)
+        self.version_id = version_id
+        log.info("rules engine now at version %s (%s)", version_id, catalogue.summary())
 
     def decide(self, facts) -> rules.Decision:
         return self.engine.decide(facts)

@@ -1,6 +1,8 @@
 """Publishing the catalogue: one transaction writes the version and the taxonomy tables, then the engine switches."""
 from __future__ import annotations
 
+from pathlib import Path as FsPath
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,7 +29,8 @@ def latest_version_id(session: Session) -> int | None:
     return session.scalar(select(func.max(m.RulesetVersion.id)))
 
 
-def publish_directory(session: Session, config_dir, author: str, message: str = "", only_if_changed: bool = False):
+def publish_directory(session: Session, config_dir, author: str, message: str = "", only_if_changed: bool = False,
+                      commit: bool = True):
     """Validates a config directory and publishes it. Raises rules.ConfigInvalid; nothing is written then."""
     jurisdictions, files = rules.read_directory(config_dir)
     if jurisdictions is None:
@@ -37,15 +40,50 @@ def publish_directory(session: Session, config_dir, author: str, message: str = 
         current = latest_version(session)
         if current is not None and current.content_hash == catalogue.version:
             return current, catalogue
-    return publish(session, catalogue, snapshot_of(jurisdictions, files), author, message), catalogue
+    return publish(session, catalogue, snapshot_of(jurisdictions, files), author, message, commit=commit), catalogue
 
 
-def publish(session: Session, catalogue: rules.Catalogue, snapshot: dict, author: str, message: str = "") -> m.RulesetVersion:
+def changed_departments(session: Session, catalogue: rules.Catalogue) -> list[str]:
+    """Codes of the departments whose file differs from the published one (or that are new)."""
+    published = dict(session.execute(select(m.Department.code, m.Department.content_hash).where(m.Department.active)).all())
+    return [code for code, dept in catalogue.departments.items() if published.get(code) != dept.content_hash]
+
+
+class ExportRefused(Exception):
+    """The export would not reproduce the published version; a sentence for the user."""
+
+
+def export_version(version: m.RulesetVersion, directory) -> list[FsPath]:
+    """Writes a published version's files as a config directory (jurisdictions.yaml, departments/*.yaml).
+
+    Files keep their base names and exact text, so publishing the directory gives the same content hash.
+    A departments/ folder holding other YAML files is refused: publishing it would add them."""
+    root = FsPath(directory)
+    departments = root / "departments"
+    files = {FsPath(name).name: text for name, text in version.snapshot["files"].items()}
+    stray = sorted(p.name for p in departments.glob("*.y*ml") if p.name not in files) if departments.is_dir() else []
+    if stray:
+        raise ExportRefused(f"{departments} has files that are not in the published version ({', '.join(stray)}); "
+                            "export to an empty directory or remove them")
+    departments.mkdir(parents=True, exist_ok=True)
+    written = [root / "jurisdictions.yaml"]
+    written[0].write_text(version.snapshot["jurisdictions"][1], encoding="utf-8", newline="")
+    for name, text in sorted(files.items()):
+        path = departments / name
+        path.write_text(text, encoding="utf-8", newline="")
+        written.append(path)
+    return written
+
+
+def publish(session: Session, catalogue: rules.Catalogue, snapshot: dict, author: str, message: str = "",
+            commit: bool = True) -> m.RulesetVersion:
+    """`commit=False` leaves the transaction to the caller (ipgrs.configuration adds its audit row to it)."""
     version = m.RulesetVersion(content_hash=catalogue.version, snapshot=snapshot, counts=catalogue.counts,
                                message=message[:500], published_by=author)
     session.add(version)
     sync_taxonomy(session, catalogue)
-    session.commit()
+    if commit:
+        session.commit()
     return version
 
 

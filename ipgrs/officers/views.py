@@ -15,7 +15,7 @@ from wtforms import BooleanField
 
 from .. import clock
 from ..extensions import db
-from ..grievances import actions, workflow
+from ..grievances import actions, explain, workflow
 from ..grievances.models import CHANNELS
 from ..portal.i18n import STATUS
 from . import handling, importer, inbox
@@ -153,7 +153,7 @@ class OfficerInboxView(BaseView):
             reasons=workflow.REJECTION_REASONS, districts=cat.jurisdictions.districts, channels=CHANNELS,
             form_labels=_form_labels(g), office=handling.office_of(g), form_action=form_action, errors=errors or {},
             values=values or {}, conflict=conflict, today=clock.now().date().isoformat(),
-            events=sorted(g.events, key=lambda e: (e.at, e.id)),
+            events=sorted(g.events, key=lambda e: (e.at, e.id)), explain=explain.explain(db.session, g, cat),
         ), status
 
 

@@ -136,7 +136,7 @@ def register_citizen(walk: Walk, live_server, mobile: str, name: str = "Asha Kum
 RTC_DESCRIPTION = "Applied for the RTC of my land at the Nadakacheri two months ago; it is not issued yet."
 
 
-def file_rtc_grievance(walk: Walk, document: Path, description: str = RTC_DESCRIPTION) -> str:
+def file_rtc_grievance(walk: Walk, document: Path, description: str = RTC_DESCRIPTION, survey_number: str = "123/2A") -> str:
     """From any portal page: finds "RTC not issued within time" by searching "pahani", fills its form with a
     document, files it and returns the grievance number shown."""
     page, lang = walk.page, walk.lang
@@ -154,7 +154,7 @@ def file_rtc_grievance(walk: Walk, document: Path, description: str = RTC_DESCRI
     page.select_option("#category", "DELAY")
     page.select_option("#subcategory", "OVER_30_DAYS")  # filled by portal.js from the category
     page.fill("#description", description)
-    page.fill("#form-survey_number", "123/2A")
+    page.fill("#form-survey_number", survey_number)
     page.fill("#form-village_name", "Hebbagodi")
     page.set_input_files("#attachments", document)
     walk.check("form")
