@@ -29,6 +29,9 @@ def register(appbuilder) -> None:
 
     officers.register(appbuilder)
     appbuilder.add_api(officer_api.OfficerApi)
+    from .plugins import views as plugin_views
+
+    plugin_views.register(appbuilder)
 
     app = current_app._get_current_object()
 

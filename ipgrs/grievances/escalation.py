@@ -25,6 +25,7 @@ from ..citizens.models import Citizen
 from ..notifications import templates
 from ..notifications.models import Notification
 from ..officers.models import Officer, Posting
+from ..plugins import emit_many
 from . import workflow
 from .calendar import WorkingCalendar
 from .models import Grievance, GrievanceEvent
@@ -124,6 +125,8 @@ def sweep(session: Session, now: datetime | None = None, batch_size: int | None 
         if messages:
             dialect_insert = pg_insert if postgres else sqlite_insert
             session.execute(dialect_insert(Notification).on_conflict_do_nothing(index_elements=["key"]), messages)
+        # Plugins: one event per batch, in the batch's transaction (docs/plugins.md).
+        emit_many(session, "grievance.escalated", [e["grievance_id"] for e in events if e["kind"] == "escalated"])
         session.commit()
         if pause:
             time.sleep(pause)
@@ -178,17 +181,20 @@ def auto_close(session: Session, now: datetime | None = None) -> int:
     rows = session.execute(select(Grievance.id, Grievance.row_version, Grievance.status)
                            .where(Grievance.status.in_((workflow.RESOLVED, workflow.REJECTED)), Grievance.resolved_at < limit)
                            .limit(5000)).all()
-    closed = 0
+    closed, closed_ids = 0, []
     for row in rows:
         result = session.execute(update(Grievance).where(Grievance.id == row.id, Grievance.row_version == row.row_version)
                                  .values(status=workflow.CLOSED, closed_at=now, row_version=row.row_version + 1, updated_at=now)
                                  .execution_options(synchronize_session=False))
         if result.rowcount == 1:
             closed += 1
+            closed_ids.append(row.id)
             session.execute(insert(GrievanceEvent).values(
                 grievance_id=row.id, at=now, actor_kind="system", actor_label="ipgrs", kind="closed",
                 from_status=row.status, to_status=workflow.CLOSED, visible_to_citizen=True, data={},
                 note=f"Closed automatically: no feedback within {days} days of the resolution."))
+    # Plugins: one event for the batch, in its transaction (docs/plugins.md).
+    emit_many(session, "grievance.closed", closed_ids, kind="auto_closed", to_status=workflow.CLOSED)
     session.commit()
     return closed
 
