@@ -58,6 +58,7 @@ class Registry:
         self.enabled = tuple(enabled)
         self.plugins: dict[str, PluginStatus] = {}
         self.subscribers: dict[str, list[tuple[str, Subscriber]]] = {}
+        self.serving_hooks: list[tuple[str, Callable]] = []
 
     def subscribe(self, plugin: str, event: str, fn: Subscriber) -> None:
         if event not in EVENTS:
@@ -114,6 +115,11 @@ class PluginContext:
         """A beat entry (Celery beat, or the in-process beat of the embedded default)."""
         self.celery.conf.beat_schedule[f"{self.name}:{name}"] = {"task": task, "schedule": float(seconds)}
 
+    def on_serve(self, fn) -> None:
+        """fn(app) runs when the embedded default starts serving (`make run`, before its in-process beat), and
+        only then: for demo companions such as a simulator. Not run by workers, the CLI or gunicorn."""
+        self.registry.serving_hooks.append((self.name, fn))
+
     def grant(self, role: str, permissions: list[list[str]]) -> None:
         """[view, permission] pairs a builtin role gets; created by `ipgrs db upgrade`."""
         roles = self.appbuilder.sm.builtin_roles
@@ -152,9 +158,20 @@ def load_entry_point(app, appbuilder, ep: EntryPoint) -> PluginStatus:
         status.loaded, status.error = True, None
     except Exception as exc:  # noqa: BLE001 - a broken plugin must not stop the platform
         registry.unsubscribe(ep.name)
+        registry.serving_hooks[:] = [(p, fn) for p, fn in registry.serving_hooks if p != ep.name]
         status.loaded, status.error = False, f"setup failed: {type(exc).__name__}: {str(exc)[:300]}"
         log.exception("plugin %s failed to load; the platform runs without it", ep.name)
     return status
+
+
+def serving(app) -> None:
+    """Called by `make run` (app.py) before it serves: runs the plugins' on_serve hooks; a failing one is logged."""
+    reg = app.extensions.get(EXTENSION)
+    for plugin, fn in (reg.serving_hooks if reg else []):
+        try:
+            fn(app)
+        except Exception:  # noqa: BLE001 - a demo companion must not stop the platform
+            log.exception("plugin %s failed to start its companion for make run", plugin)
 
 
 MODELS_GROUP = "ipgrs.plugin_models"

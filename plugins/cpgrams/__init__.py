@@ -20,3 +20,27 @@ def setup(ctx) -> None:
     ctx.add_command(cli.cpgrams_group)
     ctx.add_periodic_task("pull", "cpgrams.pull", conf.pull_seconds)
     ctx.add_periodic_task("deliver", "cpgrams.deliver_due", 15.0)
+    ctx.on_serve(_start_simulator)
+
+
+def _start_simulator(app) -> None:
+    """`make run` without CPGRAMS_BASE_URL: a simulator with four grievances (one needs triage), pulled every 15 s."""
+    import logging
+
+    from .config import settings
+    from .simulator import Simulator
+
+    conf = settings(app.config)
+    if not conf.simulator:
+        return
+    sim = Simulator()
+    sim.add(4)
+    sim.start(conf.simulator_port)
+    app.extensions["cpgrams.simulator"] = sim
+    app.config["CPGRAMS_BASE_URL"] = sim.url
+    app.config.setdefault("CPGRAMS_PUSH_SECRET", "demo-push-secret")
+    app.extensions["celery"].conf.beat_schedule["cpgrams:pull"]["schedule"] = 15.0
+    message = (f"CPGRAMS simulator on {sim.url} with 4 grievances, pulled every 15 s "
+               "(plugins/cpgrams/README.md walks through the demo; CPGRAMS_SIMULATOR=0 turns it off)")
+    logging.getLogger(__name__).info(message)
+    print(message)

@@ -22,6 +22,7 @@ class CpgramsSettings:
     retry_max_seconds: float
     mapping_file: str
     simulator: bool               # `make run`: serve the simulator in-process and pull from it (demo only)
+    simulator_port: int
 
     @property
     def configured(self) -> bool:
@@ -55,5 +56,14 @@ def settings(config) -> CpgramsSettings:
         retry_base_seconds=_f(config, "CPGRAMS_RETRY_BASE_SECONDS", 30.0),
         retry_max_seconds=_f(config, "CPGRAMS_RETRY_MAX_SECONDS", 3600.0),
         mapping_file=config.get("CPGRAMS_MAPPING_FILE") or str(config_dir / "plugins" / "cpgrams.yaml"),
-        simulator=str(config.get("CPGRAMS_SIMULATOR") or "").lower() in ("1", "true", "yes"),
+        # auto (the default): on in the embedded default when no CPGRAMS_BASE_URL is set; 0 turns it off.
+        simulator=_simulator(config),
+        simulator_port=_f(config, "CPGRAMS_SIMULATOR_PORT", int(config.get("PORT", 5000)) + 1, int),
     )
+
+
+def _simulator(config) -> bool:
+    value = str(config.get("CPGRAMS_SIMULATOR") or "auto").lower()
+    if value == "auto":
+        return bool(config.get("IPGRS_EMBEDDED")) and not config.get("CPGRAMS_BASE_URL")
+    return value in ("1", "true", "yes", "on")
