@@ -60,7 +60,10 @@ def reconcile_command(since, until):
     stop = _day(until, end=True) if until else clock.now()
     if stop < start:
         raise click.BadParameter("--until is before --since")
-    report = services.reconcile(db.session, start, stop)
+    try:
+        report = services.reconcile(db.session, start, stop)
+    except services.NotConfigured as exc:
+        raise click.ClickException(str(exc)) from None
     for line in report:
         click.echo(f"{line['registration_number']}: ours {line['local']}, CPGRAMS {line['remote']}: {line['action']}")
     click.echo(f"{sum(1 for r in report if r['action'] == 're-queued')} re-queued, "

@@ -52,6 +52,10 @@ def _catalogue(session):
     return runtime.catalogue
 
 
+class NotConfigured(RuntimeError):
+    """The CPGRAMS web service is not configured (CPGRAMS_BASE_URL)."""
+
+
 # --- receiving -------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -459,6 +463,8 @@ def reconcile(session: Session, since: datetime, until: datetime, http=None) -> 
     """Compares the status CPGRAMS shows with ours for the CPGRAMS grievances received in [since, until) and
     re-queues a status message for each that differs (dead messages of those grievances are retried too)."""
     conf = settings()
+    if http is None and not conf.configured:
+        raise NotConfigured("CPGRAMS_BASE_URL is not set: there is no CPGRAMS to compare with.")
     rows = session.execute(
         select(CpgramsGrievance.registration_number, Grievance.id, Grievance.number, Grievance.status, Grievance.row_version,
                Grievance.level)
