@@ -122,10 +122,14 @@ class PluginContext:
 
     def grant(self, role: str, permissions: list[list[str]]) -> None:
         """[view, permission] pairs a builtin role gets; created by `ipgrs db upgrade`."""
-        roles = self.appbuilder.sm.builtin_roles
-        roles.setdefault(role, [])
-        for view, permission in permissions:
-            roles[role].append([view, permission])
+        sm = self.appbuilder.sm
+        # FAB_ROLES comes from a module-level default shared by every app in the process (and the Officer and
+        # Nodal Officer roles share one list): this app gets its own copy before a plugin adds to it.
+        roles = {name: [list(p) for p in pvms] for name, pvms in sm.builtin_roles.items()}
+        wanted = roles.setdefault(role, [])
+        wanted += [[view, permission] for view, permission in permissions if [view, permission] not in wanted]
+        sm._builtin_roles = roles
+        self.app.config["FAB_ROLES"] = roles
 
 
 def init_app(app, appbuilder) -> Registry:

@@ -99,3 +99,12 @@ def test_escalation_emits_one_event_per_batch(app, db_session, registry):
 def test_unknown_events_are_refused(registry):
     with pytest.raises(ValueError, match="unknown event"):
         registry.subscribe("recorder", "grievance.sneezed", lambda s, e: None)
+
+
+def test_a_plugin_grants_permissions_to_a_role_of_this_app_only(app):
+    from ipgrs.app import FAB_DEFAULTS
+
+    roles = app.appbuilder.sm.builtin_roles
+    assert ["CpgramsView", "can_triage"] in roles["Nodal Officer"]
+    assert ["CpgramsView", "can_triage"] not in roles["Officer"]
+    assert ["CpgramsView", "can_triage"] not in FAB_DEFAULTS["FAB_ROLES"]["Nodal Officer"]  # the shared default is untouched

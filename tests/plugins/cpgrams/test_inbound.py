@@ -194,3 +194,18 @@ def test_the_mapping_file_is_checked_with_lines(tmp_path, shipped_catalogue):
     assert any(m.startswith("plugins/cpgrams.yaml:5:") and "'grievance_typ' is not a valid key here; did you mean 'grievance_type'?" in m
                for m in messages), messages
     assert any("required key 'grievance_type' not provided" in m for m in messages), messages
+
+
+def test_the_nodal_officer_may_triage_and_an_officer_may_not(app, client, db_session, cpgrams):
+    sm = app.appbuilder.sm
+    staff_login(client, "admin", "admin")  # seeds the demo logins
+    sm.add_user("nodal_rev", "Nodal", "Officer", "nodal@demo.ipgrs.invalid", sm.find_role("Nodal Officer"), password="nodal_rev")
+    db_session.commit()
+    client.get("/logout/")
+    staff_login(client, "nodal_rev", "nodal_rev")
+    assert client.get("/admin/cpgrams/triage").status_code == 200
+    assert client.get("/admin/cpgrams/mapping").status_code == 200
+    client.get("/logout/")
+    staff_login(client, "spl_tahsildar", "spl_tahsildar")
+    refused = client.get("/admin/cpgrams/triage")
+    assert refused.status_code in (302, 403) and "triage-empty" not in refused.get_data(as_text=True)
