@@ -41,6 +41,27 @@ def status_command():
     click.echo(json.dumps(summary))
 
 
+@cpgrams_group.command("check-mapping")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@with_appcontext
+def check_mapping_command(file):
+    """Check config/plugins/cpgrams.yaml (or FILE) against the published grievance types."""
+    import sys
+
+    from . import mapping
+
+    conf = services.settings()
+    path = file or conf.mapping_file
+    try:
+        found = mapping.load_file(path, services._catalogue(db.session).grievance_types.keys())
+    except mapping.ConfigInvalid as exc:
+        for error in exc.errors:
+            click.echo(str(error))
+        click.echo(f"{len(exc.errors)} error{'s' if len(exc.errors) != 1 else ''} in {path}", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {len(found.entries)} mappings in {path}")
+
+
 def _day(value: str, end: bool):
     try:
         day = datetime.strptime(value, "%Y-%m-%d").date()

@@ -34,3 +34,13 @@ def test_reconcile_refuses_bad_ranges_and_no_service(app, db_session, monkeypatc
     monkeypatch.setitem(app.config, "CPGRAMS_BASE_URL", "")
     result = run(app, "reconcile", "--since", "2026-01-01")
     assert result.exit_code == 1 and "CPGRAMS_BASE_URL is not set" in result.output
+
+
+def test_check_mapping(app, db_session, tmp_path):
+    good = run(app, "check-mapping")
+    assert good.exit_code == 0 and good.output.startswith("OK: 7 mappings in ")
+    bad = tmp_path / "cpgrams.yaml"
+    bad.write_text("organisations:\n  - code: KA-REV\n    default: REV_RTC_NOT_ISUED\n")
+    result = run(app, "check-mapping", str(bad))
+    assert result.exit_code == 1
+    assert "cpgrams.yaml:3:14: 'REV_RTC_NOT_ISUED' is not a published grievance type; did you mean 'REV_RTC_NOT_ISSUED'?" in result.output

@@ -144,10 +144,10 @@ def test_pulls_through_every_fault_with_a_real_worker(worker, broker, simulator,
 def test_the_worker_killed_in_the_middle_of_a_pull_loses_and_duplicates_nothing(worker, broker, simulator, database):
     from celery import Celery
 
-    simulator.add(12)
+    simulator.add(10)
     with database.connect() as conn:
         pages_before = conn.scalar(sa.select(CpgramsCursor.pages).where(CpgramsCursor.name == "pull")) or 0
-    simulator.set_fault("slow", delay=0.4)
+    simulator.set_fault("slow", delay=0.3)
     Celery("client", broker=broker[0], backend=broker[1]).send_task("cpgrams.pull")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
