@@ -353,6 +353,11 @@ def deliver(session: Session, outbox_id: int, http=None, force: bool = False) ->
             http.close()
     if row.status == SENT:
         row.attempts += 1
+        following = session.scalar(select(CpgramsOutbox.id).where(  # the next message of this grievance, if waiting
+            CpgramsOutbox.registration_number == row.registration_number, CpgramsOutbox.id > row.id,
+            CpgramsOutbox.status.in_(DELIVERABLE)).order_by(CpgramsOutbox.id).limit(1))
+        if following is not None:
+            _dispatch_after_commit(session, following)
     status = row.status
     session.commit()
     return status

@@ -238,3 +238,43 @@ def test_the_same_registration_number_received_concurrently_files_once(app, simu
         grievances = conn.scalar(sa.select(sa.func.count()).select_from(Grievance).where(
             Grievance.description.like(f"%(CPGRAMS sample {record['registration_number'][-2:].lstrip('0')})%")))
     assert len(rows) == 1 and rows[0].state == "filed" and grievances == 1
+
+
+WEB_PROCESS = """
+import sys
+import sqlalchemy as sa
+from ipgrs import create_app
+from ipgrs.extensions import db
+from ipgrs.grievances import actions
+from ipgrs.grievances.models import Grievance
+app = create_app()
+with app.app_context():
+    g = db.session.get(Grievance, int(sys.argv[1]))
+    actions.accept(db.session, g, actions.Actor("officer", "officer", officer=g.assigned_officer))
+"""
+
+
+def test_with_a_broker_each_commit_hands_its_message_to_the_worker(app, worker, broker, simulator, database):
+    """No deliver_due here: every message leaves because the commit that wrote it enqueued cpgrams.deliver."""
+    simulator.set_fault(None)
+    simulator.add(1)
+    while simulator.grievances[-1]["organisation"]["code"] != "KA-REV":  # an RTC grievance: the samples cycle
+        simulator.add(1)
+    number = simulator.grievances[-1]["registration_number"]
+    assert send(broker, "cpgrams.pull")["error"] is None  # filed by the worker: its acknowledgement is enqueued at commit
+    with database.connect() as conn:
+        g_id = conn.scalar(sa.select(CpgramsGrievance.grievance_id).where(CpgramsGrievance.registration_number == number))
+    assert g_id is not None
+    web = subprocess.run([sys.executable, "-c", WEB_PROCESS, str(g_id)], capture_output=True, text=True, timeout=120,
+                         env=worker.env)  # a web process with the broker configured: the officer accepts
+    assert web.returncode == 0, web.stderr[-2000:]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with database.connect() as conn:
+            statuses = dict(conn.execute(sa.select(CpgramsOutbox.kind, CpgramsOutbox.status)
+                                         .where(CpgramsOutbox.grievance_id == g_id)).all())
+        if statuses == {"acknowledged": "sent", "accepted": "sent"}:
+            break
+        time.sleep(0.2)
+    assert statuses == {"acknowledged": "sent", "accepted": "sent"}, worker.tail()
+    assert [simulator.updates[k]["event"] for k in simulator.status[number]["history"]] == ["acknowledged", "accepted"]
