@@ -30,7 +30,10 @@ def main() -> int:
         else:
             print(f"Catalogue version {version.id}: {catalogue.summary()}")
         print_logins(seed())
+    from ipgrs import plugins
     from ipgrs.tasks import start_inprocess_beat
+
+    plugins.serving(app)  # plugins' demo companions, e.g. the CPGRAMS simulator (docs/plugins.md)
 
     start_inprocess_beat(app)  # notification retries and (later) escalation sweeps, without a broker
     port = app.config["PORT"]

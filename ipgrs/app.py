@@ -103,6 +103,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         views.register(appbuilder)
         errors.register(app)
         init_celery(app)
+        from . import plugins
+        plugins.init_app(app, appbuilder)  # after the platform's views and Celery: plugins add to both
 
     from .cli import register_flask_commands
     register_flask_commands(app)

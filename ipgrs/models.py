@@ -7,3 +7,7 @@ from .grievances import models as grievances  # noqa: F401,E402
 from .officers import models as officers  # noqa: F401,E402
 from .notifications import models as notifications  # noqa: F401,E402
 from .configuration import models as configuration  # noqa: F401,E402
+from .plugins import models as plugins  # noqa: F401,E402
+from .plugins import import_plugin_models  # noqa: E402
+
+import_plugin_models()  # installed plugins' tables are created by the platform's migrations (docs/plugins.md)

@@ -56,6 +56,7 @@ def from_environment(env=os.environ) -> dict:
         # The escalation sweep works in batches, each one transaction; a pause between batches spares a busy database.
         "ESCALATION_BATCH_SIZE": int(env.get("IPGRS_ESCALATION_BATCH", "1000")),
         "ESCALATION_BATCH_PAUSE": float(env.get("IPGRS_ESCALATION_PAUSE", "0")),
+        **_plugin_settings(env),
     }
 
 
@@ -82,6 +83,16 @@ def _sms_settings(env) -> dict:
         "NOTIFICATION_MAX_ATTEMPTS": max_attempts,
         "NOTIFICATION_OUTBOX_LOG": str(INSTANCE / "outbox.log"),  # the developer's "phone" (SMS_PROVIDER=log)
     }
+
+def _plugin_settings(env) -> dict:
+    """IPGRS_PLUGINS names the enabled plugins (comma-separated; default: the shipped CPGRAMS plugin; empty
+    disables all). A plugin's own settings are the environment variables named <PLUGIN>_*, passed through as
+    text; the plugin parses them (see docs/plugins.md)."""
+    names = tuple(n.strip().lower() for n in env.get("IPGRS_PLUGINS", "cpgrams").split(",") if n.strip())
+    prefixes = tuple(f"{n.upper()}_" for n in names)
+    passed = {k: v for k, v in env.items() if prefixes and k.startswith(prefixes)}
+    return {"IPGRS_PLUGINS": names, **passed}
+
 
 def _instance_secret() -> str:
     path = INSTANCE / "secret_key"

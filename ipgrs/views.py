@@ -37,6 +37,9 @@ def register(appbuilder) -> None:
     from .grievances import views as grievance_views
 
     grievance_views.register(appbuilder)
+    from .plugins import views as plugin_views
+
+    plugin_views.register(appbuilder)
 
     app = current_app._get_current_object()
 

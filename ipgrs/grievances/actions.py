@@ -20,6 +20,7 @@ from ..citizens.models import Citizen
 from ..notifications import services as notifications
 from ..officers import services as officers
 from ..officers.models import Officer, Posting
+from ..plugins import emit
 from . import attachments, workflow
 from .calendar import WorkingCalendar
 from .models import Grievance, GrievanceAttachment, GrievanceEvent
@@ -108,7 +109,25 @@ def _event(session, g, actor: Actor, kind: str, from_status: str, note: str | No
                            actor_label=actor.label, kind=kind, from_status=from_status, to_status=g.status,
                            note=note, visible_to_citizen=visible, data=data or {})
     session.add(event)
+    session.info.setdefault(_EMIT, []).append(event)
     return event
+
+
+_EMIT = "ipgrs.grievances.events_to_emit"
+
+
+def _emit_events(session):
+    """Plugins hear of each action's events in its transaction, just before the commit (docs/plugins.md)."""
+    events = session.info.pop(_EMIT, [])
+    if not events:
+        return
+    session.flush()
+    for event in events:
+        data = {"kind": event.kind, "from_status": event.from_status, "to_status": event.to_status,
+                "event_id": event.id, "visible_to_citizen": event.visible_to_citizen}
+        emit(session, "grievance.status_changed", event.grievance_id, **data)
+        if event.to_status == workflow.CLOSED and event.from_status != workflow.CLOSED:
+            emit(session, "grievance.closed", event.grievance_id, **data)
 
 
 def _notify_citizen(session, g: Grievance, event_kind: str):
@@ -144,6 +163,7 @@ def _notify_officer(session, g: Grievance, reason: str):
 
 
 def _commit(session: Session):
+    _emit_events(session)
     notifications.dispatch_after_commit(session)
     session.commit()
 
@@ -185,6 +205,7 @@ def _run(session, work):
         _commit(session)
         return result
     except BaseException as exc:
+        session.info.pop(_EMIT, None)
         session.rollback()
         for item in stored:
             attachments.remove(item.stored_name)

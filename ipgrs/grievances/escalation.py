@@ -29,6 +29,7 @@ from ..citizens.models import Citizen
 from ..notifications import templates
 from ..notifications.models import Notification
 from ..officers.models import Officer, Posting
+from ..plugins import emit_many
 from . import workflow
 from .calendar import WorkingCalendar
 from .models import ESCALATION_WATCH, Grievance, GrievanceEvent
@@ -286,6 +287,8 @@ def sweep(session: Session, now: datetime | None = None, batch_size: int | None 
         messages += planner.officer_messages([plan for plan in plans if plan.row.id in written])
         writer.insert(GrievanceEvent.__table__, events)
         writer.insert(Notification.__table__, messages, unique="key")
+        # Plugins: one event per batch, in the batch's transaction (docs/plugins.md).
+        emit_many(session, "grievance.escalated", [e["grievance_id"] for e in events if e["kind"] == "escalated"])
         session.commit()
         if pause:
             time.sleep(pause)
@@ -315,17 +318,20 @@ def auto_close(session: Session, now: datetime | None = None) -> int:
     rows = session.execute(select(Grievance.id, Grievance.row_version, Grievance.status)
                            .where(Grievance.status.in_((workflow.RESOLVED, workflow.REJECTED)), Grievance.resolved_at < limit)
                            .limit(5000)).all()
-    closed = 0
+    closed, closed_ids = 0, []
     for row in rows:
         result = session.execute(update(Grievance).where(Grievance.id == row.id, Grievance.row_version == row.row_version)
                                  .values(status=workflow.CLOSED, closed_at=now, row_version=row.row_version + 1, updated_at=now)
                                  .execution_options(synchronize_session=False))
         if result.rowcount == 1:
             closed += 1
+            closed_ids.append(row.id)
             session.execute(insert(GrievanceEvent).values(
                 grievance_id=row.id, at=now, actor_kind="system", actor_label="ipgrs", kind="closed",
                 from_status=row.status, to_status=workflow.CLOSED, visible_to_citizen=True, data={},
                 note=f"Closed automatically: no feedback within {days} days of the resolution."))
+    # Plugins: one event for the batch, in its transaction (docs/plugins.md).
+    emit_many(session, "grievance.closed", closed_ids, kind="auto_closed", to_status=workflow.CLOSED)
     session.commit()
     return closed
 

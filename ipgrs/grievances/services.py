@@ -20,6 +20,7 @@ from ..citizens.schemas import LocationSchema
 from ..citizens.services import flatten_errors
 from ..notifications import services as notifications
 from ..officers import services as officers
+from ..plugins import emit
 from . import attachments
 from .calendar import WorkingCalendar
 from .models import CHANNELS, Grievance, GrievanceAttachment, GrievanceEvent
@@ -51,6 +52,9 @@ class FilingRequest:
     operator_user_id: int | None = None
     operator_label: str | None = None
     verified_in_person: bool = False
+    # Its number in the system it came from (a CPGRAMS registration number), for a plugin that brought it in:
+    # given to "grievance.filed" subscribers; such a grievance did not see our form, so its fields are optional.
+    reference: str | None = None
 
 
 def _runtime():
@@ -100,6 +104,8 @@ def _validate(session: Session, citizen: Citizen, request: FilingRequest, catalo
         errors.setdefault("attachments", []).append(f"Attachments: '{name[:40]}' is not a document this form asks for.")
     form_data["_files"] = sorted(file_fields & declared_files)
     clean_form, form_errors = forms.validate(gt, form_data)
+    if request.reference:  # only the values another system gave are checked; missing ones are not an error
+        form_errors = {n: m for n, m in form_errors.items() if form_data.get(n) not in (None, "", [], ())}
     for name, messages in form_errors.items():
         errors[f"form.{name}"] = list(messages)
 
@@ -221,5 +227,6 @@ def _record(session, citizen, request, gt, category, subcategory, description, c
             notifications.queue(session, channel="email", recipient=officer.email, template="officer_assigned", language="en",
                                 key=f"grievance:{grievance.number}:assigned:{officer.id}:email", context=context)
     notifications.dispatch_after_commit(session)
+    emit(session, "grievance.filed", grievance.id, channel=request.channel, reference=request.reference)
     return grievance
 
