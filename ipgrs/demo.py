@@ -10,6 +10,7 @@ DEMO_USERS = [
     # username, password, role, first name, last name
     ("admin", "admin", "Admin", "Demo", "Administrator"),
     ("operator", "operator", "Operator", "Helpline", "Operator"),
+    ("monitor", "monitor", "State Monitor", "Chief Secretary's", "Office"),  # the whole state's dashboards
 ]
 DEMO_CITIZEN_MOBILE = "+919900000001"
 # Officers of the demo officer set given a login (password = username): department, post, district, taluk.

@@ -29,6 +29,9 @@ def register(appbuilder) -> None:
 
     officers.register(appbuilder)
     appbuilder.add_api(officer_api.OfficerApi)
+    from .dashboards import views as dashboards
+
+    dashboards.register(appbuilder)
 
     app = current_app._get_current_object()
 

@@ -27,6 +27,8 @@ class Grievance(Model):
         Index("ix_grievance_status_due", "status", "due_at"),
         Index("ix_grievance_officer_status", "assigned_officer_id", "status"),
         Index("ix_grievance_post_status_due", "assigned_post_id", "status", "due_at"),  # the inbox's "mine"
+        Index("ix_grievance_created_at", "created_at"),                                   # dashboards' drill-down
+        Index("ix_grievance_department_status_due", "department_id", "status", "due_at"),  # weekly pendency report
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)  # KA-2026-00012345, from the id
