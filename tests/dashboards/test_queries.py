@@ -4,12 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ipgrs.dashboards import queries, rollups, scope
-from tests.dashboards.helpers import JANUARY, NOW, six_grievances
-
-
-@pytest.fixture
-def six(db_session):
-    return six_grievances(db_session)
+from tests.dashboards.helpers import JANUARY, NOW
 
 
 def _dashboard(session, live=True, who=None, **args):
