@@ -203,5 +203,5 @@ def _citizens(session: Session, now) -> list[int]:
         {"mobile": f"{HISTORY_MOBILE_PREFIX}{i:05d}", "name": f"Demo citizen {i}", "language": "kn" if i % 3 == 0 else "en",
          "verified_in_person": False, "created_at": now - timedelta(days=200), "verified_at": now - timedelta(days=200)}
         for i in range(len(existing), CITIZENS)])
-    session.flush()
+    session.commit()  # not held while the history is computed: SQLite has one writer, and the server is serving
     return list(session.scalars(select(Citizen.id).where(Citizen.mobile.like(HISTORY_MOBILE_PREFIX + "%"))).all())

@@ -55,6 +55,7 @@ TEXT = {
     "channels": ("Channel mix", "ಮಾಧ್ಯಮವಾರು ಹಂಚಿಕೆ"),
     "click_hint": ("Click a bar or a name to see the grievances behind it.", "ಹಿಂದಿನ ಕುಂದುಕೊರತೆಗಳನ್ನು ನೋಡಲು ಪಟ್ಟಿ ಅಥವಾ ಹೆಸರನ್ನು ಒತ್ತಿ."),
     "export": ("Download", "ಡೌನ್‌ಲೋಡ್"),
+    "table": ("Table", "ಕೋಷ್ಟಕ"),
     "grievances": ("Grievances", "ಕುಂದುಕೊರತೆಗಳು"),
     "list_title": ("Grievances behind the figure", "ಅಂಕಿಯ ಹಿಂದಿನ ಕುಂದುಕೊರತೆಗಳು"),
     "back": ("Back to the dashboard", "ಡ್ಯಾಶ್‌ಬೋರ್ಡ್‌ಗೆ ಹಿಂತಿರುಗಿ"),
