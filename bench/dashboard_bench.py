@@ -66,6 +66,10 @@ def generate(db: psycopg.Connection, count: int) -> None:
         SELECT row_number() OVER (ORDER BY (d.name_en LIKE 'Bengaluru%') DESC, md5(t.name_en)) - 1 AS idx,
                d.id AS district_id, t.id AS taluk_id
         FROM jurisdiction_taluk t JOIN jurisdiction_district d ON d.id = t.district_id""")
+    db.execute("ALTER TABLE bench_type ADD PRIMARY KEY (idx)")
+    db.execute("ALTER TABLE bench_place ADD PRIMARY KEY (idx)")
+    db.execute("ANALYZE bench_type")
+    db.execute("ANALYZE bench_place")
     types = db.execute("SELECT count(*) FROM bench_type").fetchone()[0]
     places = db.execute("SELECT count(*) FROM bench_place").fetchone()[0]
     citizen = db.execute("INSERT INTO citizen (mobile, name, language, verified_in_person, created_at) "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..catalog.models import utcnow
@@ -13,7 +13,10 @@ from ..columns import UtcDateTime
 
 
 class DashboardRollup(Model):
-    """One row per (filing day in IST, department, district, taluk, grievance type, channel, current post, status,
+    """Derived data, rebuilt whole from the grievances: no foreign keys (the grievances have them), so that a
+    refresh of a million rows is not a million times five key checks.
+
+    One row per (filing day in IST, department, district, taluk, grievance type, channel, current post, status,
     level, ageing bucket) with the counts and sums the dashboards need. Figures are as of the last refresh."""
 
     __tablename__ = "dashboard_rollup"
@@ -22,18 +25,57 @@ class DashboardRollup(Model):
         Index("ix_dashboard_rollup_department_day", "department_id", "day"),
         Index("ix_dashboard_rollup_district_day", "district_id", "day"),
         Index("ix_dashboard_rollup_post", "post_id", "taluk_id", "district_id"),
+        Index("ix_dashboard_rollup_type_day", "grievance_type_id", "day"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date)
-    department_id: Mapped[int] = mapped_column(ForeignKey("catalog_department.id"))
-    district_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction_district.id"))
-    taluk_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction_taluk.id"))
-    grievance_type_id: Mapped[int] = mapped_column(ForeignKey("catalog_grievance_type.id"))
+    department_id: Mapped[int] = mapped_column(Integer)
+    district_id: Mapped[int | None] = mapped_column(Integer)
+    taluk_id: Mapped[int | None] = mapped_column(Integer)
+    grievance_type_id: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(24))
-    post_id: Mapped[int] = mapped_column(ForeignKey("catalog_post.id"))  # the current post (the resolving one once resolved)
+    post_id: Mapped[int] = mapped_column(Integer)  # the current post (the resolving one once resolved)
     status: Mapped[str] = mapped_column(String(24))
     level: Mapped[int] = mapped_column(Integer)
     age_bucket: Mapped[str | None] = mapped_column(String(8))  # pending grievances only: 0-7, 8-15, 16-30, 30+ days
+    grievances: Mapped[int] = mapped_column(Integer)
+    pending: Mapped[int] = mapped_column(Integer)
+    overdue: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[int] = mapped_column(Integer)
+    on_time: Mapped[int] = mapped_column(Integer)
+    resolve_days: Mapped[float] = mapped_column(Float)
+    ever_resolved: Mapped[int] = mapped_column(Integer)
+    reopened: Mapped[int] = mapped_column(Integer)
+    escalated: Mapped[int] = mapped_column(Integer)
+    critical: Mapped[int] = mapped_column(Integer)
+    rated: Mapped[int] = mapped_column(Integer)
+    rating_sum: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+
+
+class DashboardRollupMonth(Model):
+    """The rollup summed by month, in four grains, so a dashboard over whole months reads a few thousand rows per
+    month instead of one per grievance. Filters (department, district, channel) are in every grain; each grain adds
+    what one family of charts groups by:
+      main:  level and ageing bucket, every measure (totals, departments, districts, SLA, ageing, escalations, channels)
+      taluk: taluk, pending grievances only (pendency by taluk)
+      post:  post, rated grievances only (satisfaction by post)
+      type:  grievance type (top grievance types)
+    Officers' scopes and grievance-type filters need the daily rollup's posts, taluks and types: they read that."""
+
+    __tablename__ = "dashboard_rollup_month"
+    __table_args__ = (Index("ix_dashboard_rollup_month_grain_month", "grain", "month", "department_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grain: Mapped[str] = mapped_column(String(8))
+    month: Mapped[date] = mapped_column(Date)  # the first day of the month of filing (IST)
+    department_id: Mapped[int] = mapped_column(Integer)
+    district_id: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(24))
+    level: Mapped[int | None] = mapped_column(Integer)
+    age_bucket: Mapped[str | None] = mapped_column(String(8))
+    taluk_id: Mapped[int | None] = mapped_column(Integer)
+    post_id: Mapped[int | None] = mapped_column(Integer)
+    grievance_type_id: Mapped[int | None] = mapped_column(Integer)
     grievances: Mapped[int] = mapped_column(Integer)
     pending: Mapped[int] = mapped_column(Integer)
     overdue: Mapped[int] = mapped_column(Integer)

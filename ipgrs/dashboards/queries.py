@@ -22,7 +22,8 @@ from ..catalog.models import Department, District, GrievanceType, Post, Taluk
 from ..citizens.models import Citizen
 from ..grievances.models import CHANNELS, Grievance
 from . import i18n, rollups
-from .scope import Scope
+from .models import DashboardRollupMonth
+from .scope import POSTS, Scope
 
 IST = ZoneInfo("Asia/Kolkata")
 TOP = 15
@@ -125,6 +126,44 @@ class Table:
 
 # --- sources and conditions ----------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _Part:
+    """Where part of a dashboard's date range is read: the daily rollup (or live rows) by day, or the monthly one."""
+    table: object
+    date_column: str
+    lo: date | None
+    hi: date | None
+    monthly: bool = False
+
+
+def _month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _next_month(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def plan(scope: Scope, filters: Filters, live: bool = False, source=None) -> list[_Part]:
+    """Whole months from the monthly rollup, the days at either end from the daily one. Officers' scopes and a
+    grievance-type filter read the daily rollup only (posts, taluks and types are not in every monthly grain)."""
+    f, t = filters.date_from, filters.date_to
+    if live or scope.kind == POSTS or filters.type:
+        return [_Part(source if source is not None else rollups.rollup_source(), "day", f, t)]
+    daily, monthly = rollups.rollup_source(), DashboardRollupMonth.__table__
+    first_full = None if f is None else (f if f.day == 1 else _next_month(f))
+    last_full = None if t is None else (_month_start(t) if _next_month(t) - timedelta(days=1) == t
+                                       else _month_start(_month_start(t) - timedelta(days=1)))
+    if first_full is not None and last_full is not None and first_full > last_full:
+        return [_Part(daily, "day", f, t)]
+    parts = [_Part(monthly, "month", first_full, last_full, monthly=True)]
+    if f is not None and f < first_full:
+        parts.append(_Part(daily, "day", f, first_full - timedelta(days=1)))
+    if t is not None and t >= _next_month(last_full):
+        parts.append(_Part(daily, "day", _next_month(last_full), t))
+    return parts
+
+
 def _ids(session: Session, filters: Filters) -> dict:
     """Codes in the filters → ids (an unknown code matches nothing: -1)."""
     out = {}
@@ -135,14 +174,15 @@ def _ids(session: Session, filters: Filters) -> dict:
     return out
 
 
-def _where(session: Session, source, scope: Scope, filters: Filters) -> list:
-    c = source.c
-    ids = _ids(session, filters)
-    where = [scope.condition(source)]
-    if filters.date_from:
-        where.append(c.day >= filters.date_from)
-    if filters.date_to:
-        where.append(c.day <= filters.date_to)
+def _where(part: _Part, scope: Scope, filters: Filters, ids: dict, grain: str) -> list:
+    c = part.table.c
+    where = [scope.condition(part.table)]
+    if part.monthly:
+        where.append(c.grain == grain)
+    if part.lo:
+        where.append(c[part.date_column] >= part.lo)
+    if part.hi:
+        where.append(c[part.date_column] <= part.hi)
     if "department" in ids:
         where.append(c.department_id == ids["department"])
     if "district" in ids:
@@ -162,15 +202,34 @@ def _sums(source, *names):
     return [func.coalesce(func.sum(source.c[n]), 0).label(n) for n in names]
 
 
-def _grouped(session, source, where, key, names, order=None, limit=None, having=None):
-    query = select(source.c[key].label("key"), *_sums(source, *names)).where(*where).group_by(source.c[key])
-    if having is not None:
-        query = query.having(having)
-    if order is not None:
-        query = query.order_by(order.desc(), source.c[key])
-    if limit:
-        query = query.limit(limit)
-    return [dict(r._mapping) for r in session.execute(query)]
+class _Reader:
+    """Sums of measures over the plan's parts, grouped by one column, merged across parts."""
+
+    def __init__(self, session, scope, filters, live, now):
+        self.session, self.scope, self.filters = session, scope, filters
+        self.parts = plan(scope, filters, live, rollups.live_source(session, now) if live else None)
+        self.ids = _ids(session, filters)
+
+    def grouped(self, key: str | None, names, grain: str = "main", extra=None) -> dict:
+        merged: dict = {}
+        for part in self.parts:
+            src = part.table
+            where = _where(part, self.scope, self.filters, self.ids, grain) + (extra(src) if extra else [])
+            columns = ([src.c[key].label("key")] if key else []) + _sums(src, *names)
+            query = select(*columns).where(*where)
+            if key:
+                query = query.group_by(src.c[key])
+            for row in self.session.execute(query):
+                m = row._mapping
+                k = m["key"] if key else None
+                into = merged.setdefault(k, {n: 0 for n in names})
+                for n in names:
+                    into[n] += m[n]
+        return merged
+
+
+def _rows(merged: dict) -> list[dict]:
+    return [{"key": k, **v} for k, v in merged.items()]
 
 
 def _pct(part, whole):
@@ -191,22 +250,21 @@ def _names(session, model, ids, lang, code=False):
     ids = [i for i in ids if i is not None]
     if not ids:
         return {}
-    rows = session.execute(select(model.id, model.name_en, model.name_kn, *( [model.code] if code else []))
+    rows = session.execute(select(model.id, model.name_en, model.name_kn, *([model.code] if code else []))
                            .where(model.id.in_(ids))).all()
     return {r.id: ((r.name_kn if lang == "kn" else r.name_en), (r.code if code else r.id)) for r in rows}
 
 
-def totals(session: Session, scope: Scope, filters: Filters, live: bool = False, now=None) -> dict:
-    source = source_for(session, live, now)
-    where = _where(session, source, scope, filters)
-    row = session.execute(select(*_sums(source, *ALL)).where(*where)).one()._mapping
-    cpgrams = session.scalar(select(func.coalesce(func.sum(source.c.grievances), 0))
-                             .where(*where, source.c.channel == "CPGRAMS"))
+def totals(session: Session, scope: Scope, filters: Filters, live: bool = False, now=None, reader=None) -> dict:
+    reader = reader or _Reader(session, scope, filters.dashboard_only(), live, now)
+    row = reader.grouped(None, ALL).get(None, {n: 0 for n in ALL})
+    cpgrams = reader.grouped(None, ("grievances",), extra=lambda src: [src.c.channel == "CPGRAMS"]).get(None, {"grievances": 0})
+    cpgrams = cpgrams["grievances"]
     return _derived(dict(row)) | {"cpgrams": int(cpgrams), "cpgrams_pct": _pct(cpgrams, row["grievances"])}
 
 
 def _derived(r: dict) -> dict:
-    r = {k: (round(v, 3) if isinstance(v, float) else int(v)) for k, v in r.items()}
+    r = {k: (round(v, 3) if isinstance(v, float) else (int(v) if isinstance(v, (int, float)) else v)) for k, v in r.items()}
     return r | {"sla_pct": _pct(r.get("on_time", 0), r.get("resolved", 0)),
                 "avg_days": _avg(r.get("resolve_days", 0), r.get("resolved", 0)),
                 "reopen_pct": _pct(r.get("reopened", 0), r.get("ever_resolved", 0)),
@@ -217,14 +275,13 @@ def _derived(r: dict) -> dict:
 def dashboard(session: Session, scope: Scope, filters: Filters, lang: str = "en", live: bool = False,
               now: datetime | None = None) -> dict:
     """Every table of the dashboard, and the totals. `live` computes from the grievances (at `now`) instead of
-    the rollup; both give the same figures when the rollup was refreshed at `now`."""
+    the rollups; both give the same figures when the rollups were refreshed at `now`."""
     filters = filters.dashboard_only()
-    source = source_for(session, live, now)
-    where = _where(session, source, scope, filters)
+    reader = _Reader(session, scope, filters, live, now)
     T = lambda key: i18n.t(key, lang)  # noqa: E731
     tables: dict[str, Table] = {}
 
-    by_dept = _grouped(session, source, where, "department_id", ALL, order=func.sum(source.c.grievances))
+    by_dept = _rows(reader.grouped("department_id", ALL))
     depts = _names(session, Department, [r["key"] for r in by_dept], lang, code=True)
     by_dept = [_derived(r) | {"label": depts.get(r["key"], ("?", None))[0], "code": depts.get(r["key"], ("?", None))[1]}
                for r in by_dept]
@@ -245,7 +302,7 @@ def dashboard(session: Session, scope: Scope, filters: Filters, lang: str = "en"
                                               [r | {"drill": {"department": r["code"], "measure": "rated"}} for r in rated],
                                               {"type": "bar", "value": "avg_rating", "max": 5})
 
-    by_district = _grouped(session, source, where, "district_id", ("grievances", "pending", "overdue"))
+    by_district = _rows(reader.grouped("district_id", ("grievances", "pending", "overdue")))
     districts = _names(session, District, [r["key"] for r in by_district], lang, code=True)
     rows = []
     for r in by_district:
@@ -257,33 +314,35 @@ def dashboard(session: Session, scope: Scope, filters: Filters, lang: str = "en"
                                         ("pending", T("pending")), ("overdue", T("overdue"))], rows,
                                         {"type": "bar", "value": "pending"})
 
-    pending_sum = func.sum(source.c.pending)
-    by_taluk = _grouped(session, source, where, "taluk_id", ("pending", "overdue"), order=pending_sum, limit=TOP,
-                        having=pending_sum > 0)
+    by_taluk = [r for r in _rows(reader.grouped("taluk_id", ("pending", "overdue"), grain="taluk",
+                                                extra=lambda src: [src.c.pending > 0])) if r["pending"] > 0]
     taluks = _names(session, Taluk, [r["key"] for r in by_taluk], lang)
+    taluk_rows = [_derived(r) | {"label": taluks.get(r["key"], (T("unknown"),))[0],
+                                 "drill": {"taluk": r["key"], "measure": "pending"} if r["key"] else {"measure": "pending"}}
+                  for r in by_taluk]
+    taluk_rows.sort(key=lambda r: (-r["pending"], r["key"] or 0))
     tables["pendency_taluk"] = Table("pendency_taluk", [("label", T("taluk")), ("pending", T("pending")), ("overdue", T("overdue"))],
-                                     [_derived(r) | {"label": taluks.get(r["key"], (T("unknown"),))[0],
-                                                     "drill": {"taluk": r["key"], "measure": "pending"} if r["key"] else {"measure": "pending"}}
-                                      for r in by_taluk], {"type": "bar", "value": "pending"})
+                                     taluk_rows[:TOP], {"type": "bar", "value": "pending"})
 
-    ageing = {r["key"]: r["pending"] for r in _grouped(session, source, where + [source.c.pending > 0], "age_bucket", ("pending",))}
+    ageing = {k: v["pending"] for k, v in reader.grouped("age_bucket", ("pending",), extra=lambda src: [src.c.pending > 0]).items()}
     tables["ageing"] = Table("ageing", [("label", T("age")), ("pending", T("pending"))],
                              [{"label": i18n.pair(i18n.AGE_NAMES, b, lang), "key": b, "pending": int(ageing.get(b, 0)),
                                "drill": {"age": b, "measure": "pending"}} for b in rollups.AGE_BUCKETS],
                              {"type": "bar", "value": "pending"})
 
-    levels = _grouped(session, source, where + [source.c.escalated > 0], "level", ("escalated",))
-    esc_rows = [{"label": i18n.level_name(r["key"], lang), "key": r["key"], "escalated": int(r["escalated"]),
-                 "drill": {"level": r["key"], "measure": "escalated"}} for r in sorted(levels, key=lambda r: r["key"])]
-    critical = session.scalar(select(func.coalesce(func.sum(source.c.critical), 0)).where(*where))
+    levels = reader.grouped("level", ("escalated",), extra=lambda src: [src.c.escalated > 0])
+    esc_rows = [{"label": i18n.level_name(k, lang), "key": k, "escalated": int(v["escalated"]),
+                 "drill": {"level": k, "measure": "escalated"}} for k, v in sorted(levels.items()) if v["escalated"]]
+    critical = reader.grouped(None, ("critical",)).get(None, {"critical": 0})["critical"]
     esc_rows.append({"label": i18n.level_name("critical", lang), "key": "critical", "escalated": int(critical),
                      "drill": {"measure": "critical"}})
     tables["escalations"] = Table("escalations", [("label", T("level")), ("escalated", T("escalated"))], esc_rows,
                                   {"type": "bar", "value": "escalated"})
 
-    rated_sum = func.sum(source.c.rated)
-    by_post = _grouped(session, source, where, "post_id", ("rated", "rating_sum", "satisfied"), order=rated_sum, limit=TOP,
-                       having=rated_sum > 0)
+    by_post = [r for r in _rows(reader.grouped("post_id", ("rated", "rating_sum", "satisfied"), grain="post",
+                                               extra=lambda src: [src.c.rated > 0])) if r["rated"] > 0]
+    by_post.sort(key=lambda r: (-r["rated"], r["key"]))
+    by_post = by_post[:TOP]
     post_rows = session.execute(select(Post.id, Post.name_en, Post.name_kn, Department.code)
                                 .join(Department, Department.id == Post.department_id)
                                 .where(Post.id.in_([r["key"] for r in by_post] or [-1]))).all()
@@ -295,22 +354,24 @@ def dashboard(session: Session, scope: Scope, filters: Filters, lang: str = "en"
                                                key=lambda r: (-(r["avg_rating"] or 0), r["label"])),
                                         {"type": "bar", "value": "avg_rating", "max": 5})
 
-    received = func.sum(source.c.grievances)
-    by_type = _grouped(session, source, where, "grievance_type_id", ("grievances",), order=received, limit=TOP_TYPES)
+    by_type = [r for r in _rows(reader.grouped("grievance_type_id", ("grievances",), grain="type")) if r["grievances"]]
+    by_type.sort(key=lambda r: (-r["grievances"], r["key"]))
+    by_type = by_type[:TOP_TYPES]
     types = _names(session, GrievanceType, [r["key"] for r in by_type], lang, code=True)
     tables["top_types"] = Table("top_types", [("label", T("grievance_type")), ("grievances", T("received"))],
                                 [{"label": types.get(r["key"], ("?", None))[0], "grievances": int(r["grievances"]),
                                   "drill": {"type": types.get(r["key"], ("?", None))[1]}} for r in by_type],
                                 {"type": "bar", "value": "grievances"})
 
-    by_channel = _grouped(session, source, where, "channel", ("grievances",), order=received)
+    by_channel = [r for r in _rows(reader.grouped("channel", ("grievances",))) if r["grievances"]]
+    by_channel.sort(key=lambda r: (-r["grievances"], r["key"]))
     total = sum(r["grievances"] for r in by_channel)
     tables["channels"] = Table("channels", [("label", T("channel")), ("grievances", T("received")), ("share_pct", T("share_pct"))],
                                [{"label": i18n.pair(i18n.CHANNEL_NAMES, r["key"], lang), "key": r["key"],
                                  "grievances": int(r["grievances"]), "share_pct": _pct(r["grievances"], total),
                                  "drill": {"channel": r["key"]}} for r in by_channel],
                                {"type": "doughnut", "value": "grievances"})
-    return {"totals": totals(session, scope, filters, live=live, now=now), "tables": tables}
+    return {"totals": totals(session, scope, filters, live=live, now=now, reader=reader), "tables": tables}
 
 
 TABLES = ("pendency_department", "pendency_district", "pendency_taluk", "sla_department", "ageing", "escalations",

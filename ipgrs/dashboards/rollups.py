@@ -11,13 +11,13 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from sqlalchemy import Date, Float, Integer, case, cast, delete, func, insert, literal, select, type_coerce
+from sqlalchemy import Date, Float, Integer, case, cast, delete, func, insert, literal, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from .. import clock
 from ..grievances import workflow
 from ..grievances.models import Grievance
-from .models import DashboardRefresh, DashboardRollup
+from .models import DashboardRefresh, DashboardRollup, DashboardRollupMonth
 
 PENDING = workflow.ACTIVE + (workflow.AWAITING_CITIZEN,)  # still with the department, as in the officer's inbox
 AGE_BUCKETS = ("0-7", "8-15", "16-30", "30+")
@@ -119,14 +119,48 @@ def refresh(session: Session, now: datetime | None = None) -> DashboardRefresh:
     rows = live_rows(_dialect(session), now).subquery("g")
     grouped = select(*[rows.c[name] for name in DIMENSIONS], *[func.sum(rows.c[name]) for name in MEASURES]) \
         .group_by(*[rows.c[name] for name in DIMENSIONS])
+    if _dialect(session) == "postgresql":  # a million groups hash in memory instead of spilling to disk
+        session.execute(text("SET LOCAL work_mem = '256MB'"))
     session.execute(delete(DashboardRollup))
     session.execute(insert(DashboardRollup).from_select(list(DIMENSIONS + MEASURES), grouped))
+    _refresh_months(session)
     count, total = session.execute(select(func.count(), func.coalesce(func.sum(DashboardRollup.grievances), 0))).one()
     record = DashboardRefresh(as_of=now, rows=count, grievances=int(total), seconds=round(time.perf_counter() - started, 3),
                               complete=True)
     session.add(record)
     session.commit()
     return record
+
+
+# Each monthly grain: the daily rollup's columns it keeps besides month, department, district and channel, and
+# the rows it keeps (None: all).
+GRAINS = {
+    "main": (("level", "age_bucket"), None),
+    "taluk": (("taluk_id",), "pending"),
+    "post": (("post_id",), "rated"),
+    "type": (("grievance_type_id",), None),
+}
+MONTH_FILTERS = ("department_id", "district_id", "channel")
+
+
+def month_of(dialect: str, day_column):
+    if dialect == "postgresql":
+        return cast(func.date_trunc("month", day_column), Date)
+    return type_coerce(func.date(day_column, "start of month"), Date)
+
+
+def _refresh_months(session: Session) -> None:
+    R = DashboardRollup.__table__
+    month = month_of(_dialect(session), R.c.day).label("month")
+    session.execute(delete(DashboardRollupMonth))
+    for grain, (extra, only) in GRAINS.items():
+        keys = [R.c[name] for name in MONTH_FILTERS + extra]
+        query = select(literal(grain).label("grain"), month, *keys, *[func.sum(R.c[m]) for m in MEASURES]) \
+            .group_by(month, *keys)
+        if only:
+            query = query.where(R.c[only] > 0)
+        session.execute(insert(DashboardRollupMonth).from_select(
+            ["grain", "month", *MONTH_FILTERS, *extra, *MEASURES], query))
 
 
 def latest(session: Session) -> DashboardRefresh | None:

@@ -75,11 +75,17 @@ def test_filters(db_session, six):
 def test_rollup_refresh_equals_the_live_computation(db_session, six):
     record = rollups.refresh(db_session, now=NOW)
     assert record.grievances >= 6 and record.as_of == NOW
-    for args in ({}, {"channel": "WEB"}, {"district": "BLU"}, {"from": "2026-01-06", "to": "2026-01-20"}):
-        live, rolled = _dashboard(db_session, live=True, **args), _dashboard(db_session, live=False, **args)
-        assert live["totals"] == rolled["totals"], args
-        for name in queries.TABLES:
-            assert live["tables"][name].rows == rolled["tables"][name].rows, (name, args)
+    # whole months (the monthly rollup), days (the daily one), both, an officer's scope and a type (daily only)
+    for args in ({}, {"channel": "WEB"}, {"district": "BLU"}, {"from": "2026-01-06", "to": "2026-01-20"},
+                 {"from": "2025-12-15", "to": "2026-02-10"}, {"from": "2026-01-01", "to": "2026-01-31"},
+                 {"from": "2026-01-02"}, {"to": "2026-01-30"}, {"from": "", "to": ""}, {"type": "REV_RTC_NOT_ISSUED"}):
+        for who in (scope.state(), scope.Scope(scope.DEPARTMENT, department_ids=frozenset({six["A"].department_id}))):
+            live, rolled = _dashboard(db_session, live=True, who=who, **args), _dashboard(db_session, live=False, who=who, **args)
+            assert live["totals"] == rolled["totals"], args
+            for name in queries.TABLES:
+                assert live["tables"][name].rows == rolled["tables"][name].rows, (name, args)
+    assert [p.monthly for p in queries.plan(scope.state(), queries.Filters.from_args({"from": "2025-12-15", "to": "2026-02-10"}))] \
+        == [True, False, False]
     assert rollups.latest(db_session).id == record.id
 
 

@@ -31,17 +31,34 @@ def upgrade():
         sa.Column("resolve_days", sa.Float(), nullable=False),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in (
             "ever_resolved", "reopened", "escalated", "critical", "rated", "rating_sum", "satisfied")],
-        sa.ForeignKeyConstraint(["department_id"], ["catalog_department.id"]),
-        sa.ForeignKeyConstraint(["district_id"], ["jurisdiction_district.id"]),
-        sa.ForeignKeyConstraint(["taluk_id"], ["jurisdiction_taluk.id"]),
-        sa.ForeignKeyConstraint(["grievance_type_id"], ["catalog_grievance_type.id"]),
-        sa.ForeignKeyConstraint(["post_id"], ["catalog_post.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_dashboard_rollup_day", "dashboard_rollup", ["day"])
     op.create_index("ix_dashboard_rollup_department_day", "dashboard_rollup", ["department_id", "day"])
     op.create_index("ix_dashboard_rollup_district_day", "dashboard_rollup", ["district_id", "day"])
     op.create_index("ix_dashboard_rollup_post", "dashboard_rollup", ["post_id", "taluk_id", "district_id"])
+    op.create_index("ix_dashboard_rollup_type_day", "dashboard_rollup", ["grievance_type_id", "day"])
+    op.create_table(
+        "dashboard_rollup_month",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("grain", sa.String(length=8), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("district_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(length=24), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=True),
+        sa.Column("age_bucket", sa.String(length=8), nullable=True),
+        sa.Column("taluk_id", sa.Integer(), nullable=True),
+        sa.Column("post_id", sa.Integer(), nullable=True),
+        sa.Column("grievance_type_id", sa.Integer(), nullable=True),
+        *[sa.Column(name, sa.Integer(), nullable=False) for name in (
+            "grievances", "pending", "overdue", "resolved", "on_time")],
+        sa.Column("resolve_days", sa.Float(), nullable=False),
+        *[sa.Column(name, sa.Integer(), nullable=False) for name in (
+            "ever_resolved", "reopened", "escalated", "critical", "rated", "rating_sum", "satisfied")],
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_dashboard_rollup_month_grain_month", "dashboard_rollup_month", ["grain", "month", "department_id"])
     op.create_table(
         "dashboard_refresh",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -65,7 +82,9 @@ def downgrade():
         batch_op.drop_index("ix_grievance_created_at")
     op.drop_index("ix_dashboard_refresh_as_of", table_name="dashboard_refresh")
     op.drop_table("dashboard_refresh")
-    for name in ("ix_dashboard_rollup_post", "ix_dashboard_rollup_district_day", "ix_dashboard_rollup_department_day",
+    op.drop_index("ix_dashboard_rollup_month_grain_month", table_name="dashboard_rollup_month")
+    op.drop_table("dashboard_rollup_month")
+    for name in ("ix_dashboard_rollup_type_day", "ix_dashboard_rollup_post", "ix_dashboard_rollup_district_day", "ix_dashboard_rollup_department_day",
                  "ix_dashboard_rollup_day"):
         op.drop_index(name, table_name="dashboard_rollup")
     op.drop_table("dashboard_rollup")
