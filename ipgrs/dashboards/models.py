@@ -54,14 +54,10 @@ class DashboardRollup(Model):
 
 
 class DashboardRollupMonth(Model):
-    """The rollup summed by month, in four grains, so a dashboard over whole months reads a few thousand rows per
-    month instead of one per grievance. Filters (department, district, channel) are in every grain; each grain adds
-    what one family of charts groups by:
-      main:  level and ageing bucket, every measure (totals, departments, districts, SLA, ageing, escalations, channels)
-      taluk: taluk, pending grievances only (pendency by taluk)
-      post:  post, rated grievances only (satisfaction by post)
-      type:  grievance type (top grievance types)
-    Officers' scopes and grievance-type filters need the daily rollup's posts, taluks and types: they read that."""
+    """The rollup summed by month and department in six grains (rollups.GRAINS), each grouped by what one family of
+    charts needs (level and ageing; district; channel; taluk; post; grievance type), so that a dashboard over whole
+    months reads a few thousand rows per month instead of one per grievance. Dashboards filtered by district,
+    channel or grievance type, and officers' scopes, read the daily rollup instead (queries.plan)."""
 
     __tablename__ = "dashboard_rollup_month"
     __table_args__ = (Index("ix_dashboard_rollup_month_grain_month", "grain", "month", "department_id"),)
@@ -70,7 +66,7 @@ class DashboardRollupMonth(Model):
     month: Mapped[date] = mapped_column(Date)  # the first day of the month of filing (IST)
     department_id: Mapped[int] = mapped_column(Integer)
     district_id: Mapped[int | None] = mapped_column(Integer)
-    channel: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str | None] = mapped_column(String(24))
     level: Mapped[int | None] = mapped_column(Integer)
     age_bucket: Mapped[str | None] = mapped_column(String(8))
     taluk_id: Mapped[int | None] = mapped_column(Integer)

@@ -145,10 +145,11 @@ def _next_month(d: date) -> date:
 
 
 def plan(scope: Scope, filters: Filters, live: bool = False, source=None) -> list[_Part]:
-    """Whole months from the monthly rollup, the days at either end from the daily one. Officers' scopes and a
-    grievance-type filter read the daily rollup only (posts, taluks and types are not in every monthly grain)."""
+    """Whole months from the monthly rollup, the days at either end from the daily one. Officers' scopes and
+    filters by district, channel or grievance type read the daily rollup only (the monthly grains keep only the
+    department besides what they group by)."""
     f, t = filters.date_from, filters.date_to
-    if live or scope.kind == POSTS or filters.type:
+    if live or scope.kind == POSTS or filters.type or filters.district or filters.channel:
         return [_Part(source if source is not None else rollups.rollup_source(), "day", f, t)]
     daily, monthly = rollups.rollup_source(), DashboardRollupMonth.__table__
     first_full = None if f is None else (f if f.day == 1 else _next_month(f))
@@ -258,7 +259,8 @@ def _names(session, model, ids, lang, code=False):
 def totals(session: Session, scope: Scope, filters: Filters, live: bool = False, now=None, reader=None) -> dict:
     reader = reader or _Reader(session, scope, filters.dashboard_only(), live, now)
     row = reader.grouped(None, ALL).get(None, {n: 0 for n in ALL})
-    cpgrams = reader.grouped(None, ("grievances",), extra=lambda src: [src.c.channel == "CPGRAMS"]).get(None, {"grievances": 0})
+    cpgrams = reader.grouped(None, ("grievances",), grain="channel",
+                             extra=lambda src: [src.c.channel == "CPGRAMS"]).get(None, {"grievances": 0})
     cpgrams = cpgrams["grievances"]
     return _derived(dict(row)) | {"cpgrams": int(cpgrams), "cpgrams_pct": _pct(cpgrams, row["grievances"])}
 
@@ -302,7 +304,7 @@ def dashboard(session: Session, scope: Scope, filters: Filters, lang: str = "en"
                                               [r | {"drill": {"department": r["code"], "measure": "rated"}} for r in rated],
                                               {"type": "bar", "value": "avg_rating", "max": 5})
 
-    by_district = _rows(reader.grouped("district_id", ("grievances", "pending", "overdue")))
+    by_district = _rows(reader.grouped("district_id", ("grievances", "pending", "overdue"), grain="district"))
     districts = _names(session, District, [r["key"] for r in by_district], lang, code=True)
     rows = []
     for r in by_district:
@@ -363,7 +365,7 @@ def dashboard(session: Session, scope: Scope, filters: Filters, lang: str = "en"
                                   "drill": {"type": types.get(r["key"], ("?", None))[1]}} for r in by_type],
                                 {"type": "bar", "value": "grievances"})
 
-    by_channel = [r for r in _rows(reader.grouped("channel", ("grievances",))) if r["grievances"]]
+    by_channel = [r for r in _rows(reader.grouped("channel", ("grievances",), grain="channel")) if r["grievances"]]
     by_channel.sort(key=lambda r: (-r["grievances"], r["key"]))
     total = sum(r["grievances"] for r in by_channel)
     tables["channels"] = Table("channels", [("label", T("channel")), ("grievances", T("received")), ("share_pct", T("share_pct"))],

@@ -132,15 +132,17 @@ def refresh(session: Session, now: datetime | None = None) -> DashboardRefresh:
     return record
 
 
-# Each monthly grain: the daily rollup's columns it keeps besides month, department, district and channel, and
-# the rows it keeps (None: all).
+# Each monthly grain: the column it groups by besides month and department, and the rows it keeps (None: all).
+# Every grain carries every measure. Few columns per grain keep each one to thousands of rows, not a million.
 GRAINS = {
-    "main": (("level", "age_bucket"), None),
-    "taluk": (("taluk_id",), "pending"),
-    "post": (("post_id",), "rated"),
-    "type": (("grievance_type_id",), None),
+    "main": (("level", "age_bucket"), None),      # totals, departments, SLA, ageing, escalations, satisfaction
+    "district": (("district_id",), None),          # pendency by district; the transparency page's districts
+    "channel": (("channel",), None),               # channel mix, CPGRAMS share
+    "taluk": (("taluk_id",), "pending"),           # pendency by taluk
+    "post": (("post_id",), "rated"),               # satisfaction by officer post
+    "type": (("grievance_type_id",), None),        # top grievance types
 }
-MONTH_FILTERS = ("department_id", "district_id", "channel")
+MONTH_FILTERS = ("department_id",)
 
 
 def month_of(dialect: str, day_column):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..catalog.models import Department, District
 from . import rollups
-from .models import DashboardRollup
+from .models import DashboardRollupMonth
 
 SUPPRESS_BELOW = 5
 SUPPRESSED = None  # rendered as "fewer than 5"
@@ -42,17 +42,17 @@ def _row(label: str, r) -> dict:
 
 
 def figures(session: Session, lang: str = "en") -> dict:
-    """{"as_of": datetime | None, "departments": [...], "districts": [...], "state": {...}} from the rollup."""
-    R = DashboardRollup
-    sums = [func.coalesce(func.sum(getattr(R, n)), 0).label(n)
+    """{"as_of": datetime | None, "departments": [...], "districts": [...], "state": {...}} from the monthly rollup."""
+    M = DashboardRollupMonth
+    sums = [func.coalesce(func.sum(getattr(M, n)), 0).label(n)
             for n in ("grievances", "resolved", "on_time", "resolve_days", "rated", "rating_sum", "satisfied")]
     name = Department.name_kn if lang == "kn" else Department.name_en
-    departments = session.execute(select(name.label("label"), *sums).join(Department, Department.id == R.department_id)
-                                  .group_by(Department.id, name).order_by(name)).all()
+    departments = session.execute(select(name.label("label"), *sums).join(Department, Department.id == M.department_id)
+                                  .where(M.grain == "main").group_by(Department.id, name).order_by(name)).all()
     dname = District.name_kn if lang == "kn" else District.name_en
-    districts = session.execute(select(dname.label("label"), *sums).join(District, District.id == R.district_id)
-                                .group_by(District.id, dname).order_by(dname)).all()
-    state = session.execute(select(*sums)).one()
+    districts = session.execute(select(dname.label("label"), *sums).join(District, District.id == M.district_id)
+                                .where(M.grain == "district").group_by(District.id, dname).order_by(dname)).all()
+    state = session.execute(select(*sums).where(M.grain == "main")).one()
     latest = rollups.latest(session)
     return {"as_of": latest.as_of if latest else None,
             "departments": [_row(r.label, r) for r in departments],

@@ -45,7 +45,7 @@ def upgrade():
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("department_id", sa.Integer(), nullable=False),
         sa.Column("district_id", sa.Integer(), nullable=True),
-        sa.Column("channel", sa.String(length=24), nullable=False),
+        sa.Column("channel", sa.String(length=24), nullable=True),
         sa.Column("level", sa.Integer(), nullable=True),
         sa.Column("age_bucket", sa.String(length=8), nullable=True),
         sa.Column("taluk_id", sa.Integer(), nullable=True),
