@@ -134,10 +134,11 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="runs per dashboard (default 7)")
     parser.add_argument("--server", default=SERVER, help=f"PostgreSQL server (default {SERVER})")
     parser.add_argument("--keep", action="store_true", help="keep the database for a look afterwards")
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure again on a database an earlier --keep run generated")
     args = parser.parse_args(argv)
     count = args.count or (20_000 if args.quick else 1_000_000)
 
-    name = f"ipgrs_dashbench_{secrets.token_hex(4)}"
+    name = args.reuse or f"ipgrs_dashbench_{secrets.token_hex(4)}"
     database_url, conninfo = f"{args.server}/{name}", plain_url(f"{args.server}/{name}")
     admin = plain_url(f"{args.server}/postgres")
     tmp = Path(tempfile.mkdtemp(prefix="ipgrs-dashboard-bench-"))
@@ -148,17 +149,24 @@ def main(argv=None) -> int:
     print(f"machine: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2 ** 30:.0f} GiB; "
           f"load average before the run {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"dashboards over {count:,} grievances; database {name} on {args.server.split('@')[-1]}; {args.runs} runs each")
-    with psycopg.connect(admin, autocommit=True) as db:
-        db.execute(f'CREATE DATABASE "{name}"')
+    if not args.reuse:
+        with psycopg.connect(admin, autocommit=True) as db:
+            db.execute(f'CREATE DATABASE "{name}"')
     status = 2
     try:
         print("setup:")
-        ipgrs_cli("db", "upgrade")
-        ipgrs_cli("config", "publish", "config/", "-m", "dashboard bench")
-        db = psycopg.connect(conninfo, autocommit=True)
-        started = time.perf_counter()
-        generate(db, count)
-        generated_s = time.perf_counter() - started
+        if args.reuse:
+            db = psycopg.connect(conninfo, autocommit=True)
+            count = db.execute("SELECT count(*) FROM grievance").fetchone()[0]
+            generated_s = 0.0
+            print(f"  reusing {name}")
+        else:
+            ipgrs_cli("db", "upgrade")
+            ipgrs_cli("config", "publish", "config/", "-m", "dashboard bench")
+            db = psycopg.connect(conninfo, autocommit=True)
+            started = time.perf_counter()
+            generate(db, count)
+            generated_s = time.perf_counter() - started
         db.execute("VACUUM ANALYZE grievance")
         size = db.execute("SELECT pg_size_pretty(pg_total_relation_size('grievance'))").fetchone()[0]
         by_status = dict(db.execute("SELECT status, count(*) FROM grievance GROUP BY status ORDER BY 1").fetchall())
@@ -233,7 +241,7 @@ def main(argv=None) -> int:
         import traceback
         traceback.print_exc()
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"kept database {name}")
         else:
             with psycopg.connect(admin, autocommit=True) as admin_db:
