@@ -203,30 +203,47 @@ def _sums(source, *names):
     return [func.coalesce(func.sum(source.c[n]), 0).label(n) for n in names]
 
 
+# What each grain groups by when read: the main grain also by department (the by-department tables).
+_GRAIN_KEYS = {"main": ("department_id", "level", "age_bucket"), "district": ("district_id",), "channel": ("channel",),
+               "taluk": ("taluk_id",), "post": ("post_id",), "type": ("grievance_type_id",)}
+
+
 class _Reader:
-    """Sums of measures over the plan's parts, grouped by one column, merged across parts."""
+    """Sums of every measure over the plan's parts: one query per grain and part (a dashboard is six to eighteen
+    queries, not one per table), merged across parts, then grouped again in Python by what each table needs."""
 
     def __init__(self, session, scope, filters, live, now):
         self.session, self.scope, self.filters = session, scope, filters
         self.parts = plan(scope, filters, live, rollups.live_source(session, now) if live else None)
         self.ids = _ids(session, filters)
+        self._cache: dict = {}
 
-    def grouped(self, key: str | None, names, grain: str = "main", extra=None) -> dict:
-        merged: dict = {}
-        for part in self.parts:
-            src = part.table
-            where = _where(part, self.scope, self.filters, self.ids, grain) + (extra(src) if extra else [])
-            columns = ([src.c[key].label("key")] if key else []) + _sums(src, *names)
-            query = select(*columns).where(*where)
-            if key:
-                query = query.group_by(src.c[key])
-            for row in self.session.execute(query):
-                m = row._mapping
-                k = m["key"] if key else None
-                into = merged.setdefault(k, {n: 0 for n in names})
-                for n in names:
-                    into[n] += m[n]
-        return merged
+    def _grain_rows(self, grain: str) -> list[dict]:
+        if grain not in self._cache:
+            keys = _GRAIN_KEYS[grain]
+            merged: dict = {}
+            for part in self.parts:
+                src = part.table
+                query = select(*[src.c[k].label(k) for k in keys], *_sums(src, *ALL)) \
+                    .where(*_where(part, self.scope, self.filters, self.ids, grain)).group_by(*[src.c[k] for k in keys])
+                for row in self.session.execute(query):
+                    m = row._mapping
+                    into = merged.setdefault(tuple(m[k] for k in keys), {n: 0 for n in ALL})
+                    for n in ALL:
+                        into[n] += m[n]
+            self._cache[grain] = [dict(zip(keys, k)) | v for k, v in merged.items()]
+        return self._cache[grain]
+
+    def grouped(self, key: str | None, names, grain: str = "main", where=None) -> dict:
+        """{key value: {measure: sum}} over the grain's rows that satisfy `where` (a Python predicate)."""
+        out: dict = {}
+        for row in self._grain_rows(grain):
+            if where is not None and not where(row):
+                continue
+            into = out.setdefault(row[key] if key else None, {n: 0 for n in names})
+            for n in names:
+                into[n] += row[n]
+        return out
 
 
 def _rows(merged: dict) -> list[dict]:
@@ -260,7 +277,7 @@ def totals(session: Session, scope: Scope, filters: Filters, live: bool = False,
     reader = reader or _Reader(session, scope, filters.dashboard_only(), live, now)
     row = reader.grouped(None, ALL).get(None, {n: 0 for n in ALL})
     cpgrams = reader.grouped(None, ("grievances",), grain="channel",
-                             extra=lambda src: [src.c.channel == "CPGRAMS"]).get(None, {"grievances": 0})
+                             where=lambda r: r["channel"] == "CPGRAMS").get(None, {"grievances": 0})
     cpgrams = cpgrams["grievances"]
     return _derived(dict(row)) | {"cpgrams": int(cpgrams), "cpgrams_pct": _pct(cpgrams, row["grievances"])}
 
@@ -316,8 +333,7 @@ def dashboard(session: Session, scope: Scope, filters: Filters, lang: str = "en"
                                         ("pending", T("pending")), ("overdue", T("overdue"))], rows,
                                         {"type": "bar", "value": "pending"})
 
-    by_taluk = [r for r in _rows(reader.grouped("taluk_id", ("pending", "overdue"), grain="taluk",
-                                                extra=lambda src: [src.c.pending > 0])) if r["pending"] > 0]
+    by_taluk = [r for r in _rows(reader.grouped("taluk_id", ("pending", "overdue"), grain="taluk")) if r["pending"] > 0]
     taluks = _names(session, Taluk, [r["key"] for r in by_taluk], lang)
     taluk_rows = [_derived(r) | {"label": taluks.get(r["key"], (T("unknown"),))[0],
                                  "drill": {"taluk": r["key"], "measure": "pending"} if r["key"] else {"measure": "pending"}}
@@ -326,13 +342,13 @@ def dashboard(session: Session, scope: Scope, filters: Filters, lang: str = "en"
     tables["pendency_taluk"] = Table("pendency_taluk", [("label", T("taluk")), ("pending", T("pending")), ("overdue", T("overdue"))],
                                      taluk_rows[:TOP], {"type": "bar", "value": "pending"})
 
-    ageing = {k: v["pending"] for k, v in reader.grouped("age_bucket", ("pending",), extra=lambda src: [src.c.pending > 0]).items()}
+    ageing = {k: v["pending"] for k, v in reader.grouped("age_bucket", ("pending",)).items()}
     tables["ageing"] = Table("ageing", [("label", T("age")), ("pending", T("pending"))],
                              [{"label": i18n.pair(i18n.AGE_NAMES, b, lang), "key": b, "pending": int(ageing.get(b, 0)),
                                "drill": {"age": b, "measure": "pending"}} for b in rollups.AGE_BUCKETS],
                              {"type": "bar", "value": "pending"})
 
-    levels = reader.grouped("level", ("escalated",), extra=lambda src: [src.c.escalated > 0])
+    levels = reader.grouped("level", ("escalated",))
     esc_rows = [{"label": i18n.level_name(k, lang), "key": k, "escalated": int(v["escalated"]),
                  "drill": {"level": k, "measure": "escalated"}} for k, v in sorted(levels.items()) if v["escalated"]]
     critical = reader.grouped(None, ("critical",)).get(None, {"critical": 0})["critical"]
@@ -341,8 +357,7 @@ def dashboard(session: Session, scope: Scope, filters: Filters, lang: str = "en"
     tables["escalations"] = Table("escalations", [("label", T("level")), ("escalated", T("escalated"))], esc_rows,
                                   {"type": "bar", "value": "escalated"})
 
-    by_post = [r for r in _rows(reader.grouped("post_id", ("rated", "rating_sum", "satisfied"), grain="post",
-                                               extra=lambda src: [src.c.rated > 0])) if r["rated"] > 0]
+    by_post = [r for r in _rows(reader.grouped("post_id", ("rated", "rating_sum", "satisfied"), grain="post")) if r["rated"] > 0]
     by_post.sort(key=lambda r: (-r["rated"], r["key"]))
     by_post = by_post[:TOP]
     post_rows = session.execute(select(Post.id, Post.name_en, Post.name_kn, Department.code)

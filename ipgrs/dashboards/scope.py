@@ -23,7 +23,12 @@ NODAL_ROLE, OFFICER_ROLE = "Nodal Officer", "Officer"
 
 
 class NotAllowed(Exception):
-    """This login may not see dashboards (HTTP 403)."""
+    """This login may not see dashboards (HTTP 403). `key` names its sentence in dashboards.i18n.TEXT."""
+
+    def __init__(self, key: str):
+        from .i18n import t
+        super().__init__(t(key))
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -80,13 +85,13 @@ def for_officer(session: Session, officer: Officer, nodal: bool = False) -> Scop
 def for_user(session: Session, user) -> Scope:
     """The widest scope the login's roles give. Raises NotAllowed."""
     if user is None or not getattr(user, "is_authenticated", False):
-        raise NotAllowed("Log in to see the dashboards.")
+        raise NotAllowed("login_needed")
     roles = {r.name for r in getattr(user, "roles", [])}
     if roles & set(STATE_ROLES):
         return state()
     if roles & {NODAL_ROLE, OFFICER_ROLE}:
         officer = session.scalar(select(Officer).where(Officer.user_id == user.id))
         if officer is None:
-            raise NotAllowed("Your login is not linked to an officer; ask the administrator.")
+            raise NotAllowed("not_linked")
         return for_officer(session, officer, nodal=NODAL_ROLE in roles)
-    raise NotAllowed("Dashboards are for officers, nodal officers and state monitors.")
+    raise NotAllowed("roles_only")

@@ -50,7 +50,12 @@ class DashboardView(BaseView):
             return scopes.for_user(db.session, current_user)
         except scopes.NotAllowed as exc:
             return self.render_template("dashboards/message.html", title=i18n.t("not_allowed", _lang()),
-                                        message=str(exc), lang=_lang()), 403
+                                        message=i18n.t(exc.key, _lang()), lang=_lang()), 403
+
+    def _message(self, title_key, message_key, status, message=None):
+        lang = _lang()
+        return self.render_template("dashboards/message.html", title=i18n.t(title_key, lang), lang=lang,
+                                    message=message or i18n.t(message_key, lang)), status
 
     def _filters(self):
         try:
@@ -131,11 +136,10 @@ class DashboardView(BaseView):
         if isinstance(scope, tuple):
             return scope
         if name not in queries.TABLES or kind not in ("csv", "xlsx"):
-            return self.render_template("dashboards/message.html", title="Not found", message="No such table.", lang=_lang()), 404
+            return self._message("not_found", "no_such_table", 404)
         filters, errors = self._filters()
         if errors:
-            return self.render_template("dashboards/message.html", title="Bad filters", lang=_lang(),
-                                        message="; ".join(m for ms in errors.values() for m in ms)), 400
+            return self._message("bad_filters", None, 400, "; ".join(m for ms in errors.values() for m in ms))
         table = queries.dashboard(db.session, scope, filters, lang=_lang())["tables"][name]
         headings, rows = exports.table_rows(table)
         data = exports.to_csv(headings, rows) if kind == "csv" else exports.to_xlsx(headings, rows, name)
@@ -148,11 +152,10 @@ class DashboardView(BaseView):
         if isinstance(scope, tuple):
             return scope
         if kind not in ("csv", "xlsx"):
-            return self.render_template("dashboards/message.html", title="Not found", message="No such format.", lang=_lang()), 404
+            return self._message("not_found", "no_such_table", 404)
         filters, errors = self._filters()
         if errors:
-            return self.render_template("dashboards/message.html", title="Bad filters", lang=_lang(),
-                                        message="; ".join(m for ms in errors.values() for m in ms)), 400
+            return self._message("bad_filters", None, 400, "; ".join(m for ms in errors.values() for m in ms))
         columns, rows = queries.list_rows(db.session, scope, filters, lang=_lang())
         headings, values = exports.list_rows(columns, rows)
         data = exports.to_csv(headings, values) if kind == "csv" else exports.to_xlsx(headings, values, "grievances")
