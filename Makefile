@@ -24,10 +24,11 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Every bench runs even when an earlier one misses a target; make fails if any does. BENCH_ARGS=--quick for a
-# smoke run. The filing and escalation benches need PostgreSQL on 127.0.0.1:5432 (each makes and drops its own database).
+# smoke run. The filing, escalation and dashboard benches need PostgreSQL on 127.0.0.1:5432 (each makes and drops its own database).
 bench: $(STAMP)
 	$(PY) bench/rules_bench.py $(BENCH_ARGS); rules=$$?; $(PY) bench/filing_bench.py $(BENCH_ARGS); filing=$$?; \
-	$(PY) bench/escalation_bench.py $(BENCH_ARGS) && test $$rules -eq 0 && test $$filing -eq 0
+	$(PY) bench/escalation_bench.py $(BENCH_ARGS); escalation=$$?; $(PY) bench/dashboard_bench.py $(BENCH_ARGS) && \
+	test $$rules -eq 0 && test $$filing -eq 0 && test $$escalation -eq 0
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -36,6 +36,9 @@ def main() -> int:
     plugins.serving(app)  # plugins' demo companions, e.g. the CPGRAMS simulator (docs/plugins.md)
 
     start_inprocess_beat(app)  # notification retries and (later) escalation sweeps, without a broker
+    from ipgrs.demo import seed_history_once
+
+    seed_history_once(app)  # the first start only: months of grievances for the dashboards (ipgrs seed-demo --history N adds more)
     port = app.config["PORT"]
     print(f"Serving ipgrs on http://127.0.0.1:{port}  (Celery tasks run in-process; Ctrl+C stops)")
     app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)

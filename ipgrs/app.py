@@ -30,6 +30,12 @@ NODAL_OFFICER_PERMISSIONS = OFFICER_PERMISSIONS + (
     + [[m, "menu_access"] for m in ("Configuration", "Edit configuration")]
 )
 
+# Dashboards, their lists and downloads (ipgrs/dashboards/); each login's scope is decided by dashboards.scope.
+DASHBOARD_PERMISSIONS = (
+    [["DashboardView", p] for p in ("can_index", "can_grievances", "can_export_table", "can_export_list")]
+    + [["Dashboard", "menu_access"]]
+)
+
 FAB_DEFAULTS = {
     "APP_NAME": "ipgrs",
     "FAB_CREATE_DB": False,        # Alembic owns the schema
@@ -57,12 +63,15 @@ FAB_DEFAULTS = {
     "APPEAL_WINDOW_DAYS": 30,      # a citizen may say "not satisfied" this long after a resolution
     "MAX_REOPENS": 2,              # appeals per grievance
     "AUTO_CLOSE_DAYS": 15,         # unrated resolutions close on their own after this
+    "DASHBOARD_REFRESH_SECONDS": 600,  # how often the beat task rebuilds the dashboards' rollup
     # Roles beyond Admin and Public, created with their permissions by `ipgrs db upgrade`: [view, permission] pairs.
     "FAB_ROLES": {
         "Operator": [["OperatorDeskView", p] for p in ("can_start", "can_verify", "can_profile", "can_choose", "can_file")]
         + [[v, p] for v in ("DepartmentView", "ServiceView", "GrievanceTypeView") for p in ("can_list", "can_show")],
-        "Officer": OFFICER_PERMISSIONS,
-        "Nodal Officer": NODAL_OFFICER_PERMISSIONS,
+        "Officer": OFFICER_PERMISSIONS + DASHBOARD_PERMISSIONS,
+        "Nodal Officer": NODAL_OFFICER_PERMISSIONS + DASHBOARD_PERMISSIONS,
+        # The Chief Secretary's and the Chief Minister's offices: the whole state's dashboards, read-only.
+        "State Monitor": DASHBOARD_PERMISSIONS + [["Grievances", "menu_access"]],
     },  # adds the vendored Kannada webfont to every admin page
 }
 

@@ -339,12 +339,44 @@ main.add_command(officers_group)
 
 
 @main.command("seed-demo")
+@click.option("--history", "history", type=click.IntRange(0, 1_000_000), default=0,
+              help="Also file this many demo grievances over the last months (dashboards need a history).")
+@click.option("--days", type=click.IntRange(1, 3650), default=180, help="How many days the history spans.")
 @with_appcontext
-def seed_demo_command():
-    """Create the demo logins (idempotent) and print them."""
+def seed_demo_command(history, days):
+    """Create the demo logins (idempotent) and print them; with --history N, add N grievances of demo history."""
     from .demo import print_logins, seed
 
     print_logins(seed())
+    if history:
+        import time
+
+        from .dashboards.history import seed_history
+        from .dashboards.rollups import refresh
+        from .extensions import db
+
+        started = time.perf_counter()
+        written = seed_history(db.session, history, days=days)
+        record = refresh(db.session)
+        click.echo(f"Demo history: {written['grievances']} grievances ({written['events']} events) over {days} days "
+                   f"in {time.perf_counter() - started:.1f} s; dashboards refreshed ({record.rows} rollup rows).")
+
+
+@main.group("dashboards")
+def dashboards_group():
+    """The dashboards' rollup."""
+
+
+@dashboards_group.command("refresh")
+@with_appcontext
+def dashboards_refresh_command():
+    """Rebuild the dashboards' rollup now (the beat task does it every DASHBOARD_REFRESH_SECONDS)."""
+    from .dashboards.rollups import refresh
+    from .extensions import db
+
+    record = refresh(db.session)
+    click.echo(f"Dashboards as of {record.as_of.isoformat()}: {record.grievances} grievances in {record.rows} rollup rows, "
+               f"{record.seconds:.2f} s.")
 
 
 def register_flask_commands(app) -> None:

@@ -10,8 +10,10 @@ DEMO_USERS = [
     # username, password, role, first name, last name
     ("admin", "admin", "Admin", "Demo", "Administrator"),
     ("operator", "operator", "Operator", "Helpline", "Operator"),
+    ("monitor", "monitor", "State Monitor", "Chief Secretary's", "Office"),  # the whole state's dashboards
 ]
 DEMO_CITIZEN_MOBILE = "+919900000001"
+DEMO_HISTORY = 3000  # grievances of demo history `make run` adds once, in the background, so the dashboards mean something
 # Officers of the demo officer set given a login (password = username): department, post, district, taluk.
 DEMO_OFFICERS = [
     ("spl_tahsildar", "REV", "SPL_TAHSILDAR", "Bengaluru Urban", "Anekal"),
@@ -82,3 +84,30 @@ def print_logins(logins) -> None:
         print(f"  {role:<{width}} {username} / {password}")
     print(f"  {'':<{width}} officers find their grievances at /officer/inbox")
     print(f"  {'Citizen':<{width}} mobile {DEMO_CITIZEN_MOBILE[3:]} at /citizen/login — the OTP appears in instance/outbox.log")
+
+
+def seed_history_once(app) -> None:
+    """`make run`: adds the demo history on a background thread the first time (the server is up meanwhile), then
+    rebuilds the dashboards' rollup. Later starts find the history's citizens and do nothing."""
+    import threading
+
+    def work():
+        from sqlalchemy import func, select
+
+        from .citizens.models import Citizen
+        from .dashboards.history import HISTORY_MOBILE_PREFIX, seed_history
+        from .dashboards.rollups import refresh
+
+        with app.app_context():
+            try:
+                if db.session.scalar(select(func.count()).select_from(Citizen)
+                                     .where(Citizen.mobile.like(HISTORY_MOBILE_PREFIX + "%"))):
+                    return
+                print(f"Adding {DEMO_HISTORY} grievances of demo history in the background (once) …")
+                written = seed_history(db.session, DEMO_HISTORY)
+                refresh(db.session)
+                print(f"Demo history ready: {written['grievances']} grievances; dashboards at /dashboards/")
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=work, name="ipgrs-demo-history", daemon=True).start()

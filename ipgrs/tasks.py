@@ -39,9 +39,13 @@ def init_celery(app) -> Celery:
             "deliver-notifications": {"task": "ipgrs.notifications.deliver_due", "schedule": 15.0},
             "escalate-lapsed": {"task": "ipgrs.grievances.escalate", "schedule": 60.0},
             "auto-close-resolved": {"task": "ipgrs.grievances.auto_close", "schedule": 3600.0},
+            "refresh-dashboards": {"task": "ipgrs.dashboards.refresh", "schedule": float(app.config.get("DASHBOARD_REFRESH_SECONDS", 600))},
+            # Weekly; the outbox key (ISO week) keeps it to one report per week even when beat restarts.
+            "weekly-pendency-report": {"task": "ipgrs.dashboards.weekly_pendency", "schedule": 7 * 24 * 3600.0},
         },
     )
     from .notifications import tasks as _notification_tasks  # noqa: F401 - registers the outbox tasks
+    from .dashboards import tasks as _dashboard_tasks  # noqa: F401 - registers the dashboards' tasks
     app.extensions["celery"] = celery
     return celery
 

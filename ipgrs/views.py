@@ -40,6 +40,9 @@ def register(appbuilder) -> None:
     from .plugins import views as plugin_views
 
     plugin_views.register(appbuilder)
+    from .dashboards import views as dashboards
+
+    dashboards.register(appbuilder)
 
     app = current_app._get_current_object()
 

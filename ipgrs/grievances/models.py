@@ -35,6 +35,8 @@ class Grievance(Model):
         # The escalation sweep's claim: overdue rows in due order, read straight off the index (a range scan that
         # stops at the batch size) rather than every active row of three statuses sorted.
         Index("ix_grievance_escalation_due", "due_at", postgresql_where=ESCALATION_WATCH, sqlite_where=ESCALATION_WATCH),
+        Index("ix_grievance_created_at", "created_at"),                                   # dashboards' drill-down
+        Index("ix_grievance_department_status_due", "department_id", "status", "due_at"),  # weekly pendency report
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)  # KA-2026-00012345, from the id

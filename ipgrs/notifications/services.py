@@ -66,6 +66,8 @@ def queue(session: Session, *, channel: str, recipient: str, template: str, lang
         raise NotificationError("an email recipient must be an email address")
     if not key or len(key) > 200:
         raise NotificationError("a notification key must be 1 to 200 characters")
+    if channel == "sms" and templates.get(template).email_only:
+        raise NotificationError(f"template {template!r} is a report for email, too long for SMS")
     body = templates.render(template, language, context)
 
     # Insert first and look only when the key is taken: the usual, new key costs one statement, not two.

@@ -23,6 +23,7 @@ class Template:
     name: str
     text: dict[str, str]                               # language → text
     secret_fields: tuple[str, ...] = field(default=())  # masked in a sensitive message once it is sent
+    email_only: bool = False                           # a report, too long for SMS: never sent as one
 
     def fields(self, language: str) -> list[str]:
         return list(_fields(self.text[language]))
@@ -72,6 +73,12 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
         "kn": "{count} ಕುಂದುಕೊರತೆಗಳನ್ನು ನಿಮಗೆ ಮೇಲಕ್ಕೆ ವಹಿಸಲಾಗಿದೆ (ಮೊದಲನೆಯದು: {number}). {due_date} ರೊಳಗೆ ಕ್ರಮ "
               "ಕೈಗೊಳ್ಳಿ; ipgrs ಇನ್‌ಬಾಕ್ಸ್ ನೋಡಿ.",
     }),
+    Template("weekly_pendency", {
+        "en": "Weekly pendency report, {week}: {department}\n\n{overdue} grievances are past their due date, by officer "
+              "post:\n{lines}\n\nThe lists are on the dashboard: {link}\n-ipgrs",
+        "kn": "ಸಾಪ್ತಾಹಿಕ ಬಾಕಿ ವರದಿ, {week}: {department}\n\n{overdue} ಕುಂದುಕೊರತೆಗಳು ಗಡುವು ಮೀರಿವೆ, ಅಧಿಕಾರಿ "
+              "ಹುದ್ದೆವಾರು:\n{lines}\n\nಪಟ್ಟಿಗಳು ಡ್ಯಾಶ್‌ಬೋರ್ಡ್‌ನಲ್ಲಿವೆ: {link}\n-ipgrs",
+    }, email_only=True),
 )}
 
 

@@ -52,6 +52,8 @@ def test_sms_segments_count_gsm_and_unicode_texts():
 def test_with_typical_values_every_text_fits_in_two_sms(shipped_catalogue):
     revenue = shipped_catalogue.departments["REV"]
     for template in templates.TEMPLATES.values():
+        if template.email_only:  # reports go by email only (queue() refuses them as SMS)
+            continue
         for language in ("en", "kn"):
             context = dict(TYPICAL, department=revenue.name.en if language == "en" else revenue.name.kn)
             body = templates.render(template.name, language, context)

@@ -1,0 +1,1 @@
+"""Dashboards, reports and the public transparency page: figures on grievances, read from rollup tables."""

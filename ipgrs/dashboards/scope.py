@@ -1,0 +1,97 @@
+"""Who sees which grievances on the dashboards, from the login's roles and postings.
+
+- Admin and State Monitor (Chief Secretary, CMO): the whole state.
+- Nodal Officer: the departments of the posts they hold (there is no nodal officer → department mapping on this
+  branch; when one exists it should replace `_departments_of`).
+- Officer: the grievances whose current post is one they hold, within that posting's jurisdiction — the inbox's
+  "mine" (ipgrs/officers/inbox.py). Supervision of lower levels is the inbox's business, not the dashboards'.
+- Anyone else (operators, citizens, the public) is refused.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from ..catalog.models import Post
+from ..officers.models import Officer, Posting
+
+STATE, DEPARTMENT, POSTS = "state", "department", "posts"
+STATE_ROLES = ("Admin", "State Monitor")
+NODAL_ROLE, OFFICER_ROLE = "Nodal Officer", "Officer"
+
+
+class NotAllowed(Exception):
+    """This login may not see dashboards (HTTP 403). `key` names its sentence in dashboards.i18n.TEXT."""
+
+    def __init__(self, key: str):
+        from .i18n import t
+        super().__init__(t(key))
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str                                        # state | department | posts
+    department_ids: frozenset = frozenset()          # kind department
+    postings: tuple = ()                             # kind posts: (post_id, level, district_id, taluk_id)
+    label: str = "Karnataka"
+    officer_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def sees_mobiles(self) -> bool:
+        """Exports carry citizens' mobile numbers only for officers, who call citizens about their own grievances."""
+        return self.kind == POSTS
+
+    def condition(self, source):
+        """A SQL condition on a source with department_id, post_id, district_id and taluk_id columns."""
+        c = source.c
+        if self.kind == STATE:
+            return true()
+        if self.kind == DEPARTMENT:
+            return c.department_id.in_(sorted(self.department_ids)) if self.department_ids else false()
+        parts = []
+        for post_id, level, district_id, taluk_id in self.postings:
+            if level == "taluk":
+                parts.append(and_(c.post_id == post_id, c.taluk_id == taluk_id))
+            elif level == "district":
+                parts.append(and_(c.post_id == post_id, c.district_id == district_id))
+            else:
+                parts.append(c.post_id == post_id)
+        return or_(*parts) if parts else false()
+
+
+def state() -> Scope:
+    return Scope(STATE)
+
+
+def _postings(session: Session, officer_id: int):
+    return session.execute(
+        select(Posting.post_id, Post.level, Posting.district_id, Posting.taluk_id, Post.department_id)
+        .join(Post, Post.id == Posting.post_id).where(Posting.officer_id == officer_id, Posting.active)).all()
+
+
+def for_officer(session: Session, officer: Officer, nodal: bool = False) -> Scope:
+    rows = _postings(session, officer.id) if officer.active else []
+    if nodal:
+        return Scope(DEPARTMENT, department_ids=frozenset(r.department_id for r in rows), officer_id=officer.id,
+                     label=officer.name)
+    return Scope(POSTS, postings=tuple((r.post_id, r.level, r.district_id, r.taluk_id) for r in rows),
+                 officer_id=officer.id, label=officer.name)
+
+
+def for_user(session: Session, user) -> Scope:
+    """The widest scope the login's roles give. Raises NotAllowed."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise NotAllowed("login_needed")
+    roles = {r.name for r in getattr(user, "roles", [])}
+    if roles & set(STATE_ROLES):
+        return state()
+    if roles & {NODAL_ROLE, OFFICER_ROLE}:
+        officer = session.scalar(select(Officer).where(Officer.user_id == user.id))
+        if officer is None:
+            raise NotAllowed("not_linked")
+        return for_officer(session, officer, nodal=NODAL_ROLE in roles)
+    raise NotAllowed("roles_only")
