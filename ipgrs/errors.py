@@ -20,6 +20,9 @@ def wants_json() -> bool:
 def register(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if request.path.startswith("/open311/"):  # routing errors (404, 405) never reach the blueprint's handlers
+            from .open311.api import http_error as open311_error
+            return open311_error(exc)
         message = exc.description or exc.name
         if wants_json():
             return jsonify(message=message, status=exc.code), exc.code

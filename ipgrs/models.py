@@ -6,3 +6,4 @@ from .citizens import models as citizens  # noqa: F401,E402
 from .grievances import models as grievances  # noqa: F401,E402
 from .officers import models as officers  # noqa: F401,E402
 from .notifications import models as notifications  # noqa: F401,E402
+from .open311 import models as open311  # noqa: F401,E402

@@ -29,6 +29,11 @@ def register(appbuilder) -> None:
 
     officers.register(appbuilder)
     appbuilder.add_api(officer_api.OfficerApi)
+    from .open311 import api as open311_api
+    from .open311 import views as open311_views
+
+    open311_views.register(appbuilder)
+    current_app.register_blueprint(open311_api.blueprint)
 
     app = current_app._get_current_object()
 
