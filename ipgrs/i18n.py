@@ -180,7 +180,7 @@ def check_extracted(source_root: Path, root: Path = TRANSLATIONS) -> list[Proble
     seen = set()
     for filename, lineno, message, _comments, _context in extract_from_dir(
             str(source_root), method_map, options_map, keywords={"_": None, "gettext": None, "lazy_gettext": None,
-                                                                  "_l": None, "N_": None, "ngettext": (1, 2)}):
+                                                                  "_l": None, "N_": None, "tr": None, "ngettext": (1, 2)}):
         msgid = message if isinstance(message, str) else message[0]
         if not msgid or msgid in known or msgid in seen:
             continue
@@ -238,3 +238,24 @@ def check_yaml(config_dir: Path) -> list[Problem]:
 
 def check(source_root: Path, config_dir: Path, translations: Path = TRANSLATIONS) -> list[Problem]:
     return check_catalogue(translations) + check_extracted(source_root, translations) + check_yaml(config_dir)
+
+
+# --- messages made in services, in the request's language ------------------------------------------------
+
+def current_language() -> str:
+    """The request's language ("en" outside a request: the CLI, Celery)."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return "en"
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else "en"
+
+
+def tr(message: str, /, lang: str | None = None, **values) -> str:
+    """`message` (English, with {named} fields; extracted by pybabel as the keyword `tr`) in the request's
+    language, or in `lang`, then filled in."""
+    text = translate(message, lang or current_language())
+    return text.format(**values) if values else text
