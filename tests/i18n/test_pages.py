@@ -79,3 +79,16 @@ def test_translate_outside_a_request():
     assert translate("File a grievance", "kn") == "ಕುಂದುಕೊರತೆ ಸಲ್ಲಿಸಿ"
     assert translate("File a grievance", "en") == "File a grievance"
     assert tr("That code is not right. {left} tries left.", lang="kn", left=3) == "ಆ ಕೋಡ್ ಸರಿಯಿಲ್ಲ. ಇನ್ನೂ 3 ಪ್ರಯತ್ನಗಳು ಉಳಿದಿವೆ."
+
+
+def test_the_officers_inbox_in_kannada(client, db_session):
+    from tests.officers.helpers import officer_login, rtc_in_anekal
+
+    g = rtc_in_anekal(db_session)
+    officer_login(client, "spl_tahsildar")
+    page = client.get("/officer/inbox?lang=kn")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<h1>ಒಳಪೆಟ್ಟಿಗೆ</h1>" in text and "ಶೋಧಿಸಿ" in text and g.number in text
+    assert "<h1>Inbox</h1>" in client.get("/officer/inbox?lang=en").get_data(as_text=True)
+    client.get("/logout/")
