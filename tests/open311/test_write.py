@@ -173,6 +173,13 @@ def test_admin_issues_a_key_shown_once(client, db_session):
     assert key.partner == "Janaspandana kiosk" and key.active
     listing = client.get("/open311keys/list/").get_data(as_text=True)
     assert "Janaspandana kiosk" in listing and raw not in listing
+    # rotating: a new key is shown once and the old one stops working
+    token = csrf_from(client.get(f"/open311keys/show/{key.id}").data)
+    assert client.post("/open311keys/action_post", data={"action": "rotate", "rowid": key.id, "csrf_token": token}).status_code == 302
+    rotated = re.search(r"<code>(o311_[\w-]+)</code>", client.get("/open311keys/list/").get_data(as_text=True)).group(1)
+    assert rotated != raw and services.authenticate(db_session, rotated).id == key.id
+    with pytest.raises(services.Open311Error):
+        services.authenticate(db_session, raw)
     client.get("/logout/")
 
 
