@@ -187,3 +187,21 @@ def test_officers_cannot_see_the_keys(client, db_session):
     staff_login(client, "tahsildar", "tahsildar")
     assert client.get("/open311keys/list/").status_code in (302, 403)
     client.get("/logout/")
+
+
+def test_routing_rules_may_name_the_open311_channel(config_dir):
+    import rules
+
+    rev = config_dir / "departments" / "rev.yaml"
+    rev.write_text(rev.read_text(encoding="utf-8").replace(
+        "routing:\n", "routing:\n  - name: Partner apps' grievances go to the tahsildar\n"
+                      "    when: {channel: Open311}\n    assign: TAHSILDAR\n", 1), encoding="utf-8")
+    catalogue = rules.load_directory(config_dir)
+    engine = rules.Engine()
+    engine.publish(catalogue)
+    decision = engine.decide({"grievance": "REV_RTC_NOT_ISSUED", "channel": "Open311",
+                              "location": {"district": "Bengaluru Urban", "taluk": "Anekal"}})
+    assert decision.rules_fired[0] == "Partner apps' grievances go to the tahsildar"
+    with pytest.raises(rules.ConfigInvalid):
+        rev.write_text(rev.read_text(encoding="utf-8").replace("{channel: Open311}", "{channel: OPEN_311}"), encoding="utf-8")
+        rules.load_directory(config_dir)
