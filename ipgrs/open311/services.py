@@ -152,7 +152,12 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _masked(text: str) -> str:
-    return _PHONE.sub("[number removed]", _EMAIL.sub("[e-mail removed]", text or ""))
+    """E-mail addresses and runs of 10 or more digits (mobile, Aadhaar, account numbers) masked; dates and
+    survey numbers kept."""
+    def number(match):
+        return "[number removed]" if sum(c.isdigit() for c in match.group(0)) >= 10 else match.group(0)
+
+    return _PHONE.sub(number, _EMAIL.sub("[e-mail removed]", text or ""))
 
 
 def _w3c(moment: datetime | None) -> str | None:

@@ -25,7 +25,7 @@ def file(db_session, **citizen):
     from ipgrs.grievances.services import file_grievance
 
     return file_grievance(db_session, make_citizen(db_session, **citizen), rtc_filing(
-        description="My RTC is not issued; call me on 98450 12345 or write to lakshmi@example.com please."))
+        description="My RTC applied on 2026-01-10 is not issued; call me on 98450 12345 or write to lakshmi@example.com please."))
 
 
 def test_services_are_the_catalogues_grievance_types(georeport, shipped_catalogue):
@@ -93,6 +93,7 @@ def test_requests_without_personal_data(georeport, db_session):
                      "Chandapura"):
         assert personal not in text
     assert "[number removed]" in mine["description"] and "[e-mail removed]" in mine["description"]
+    assert "2026-01-10" in mine["description"]  # a date is not personal data
 
 
 def test_one_request_is_a_one_element_list(georeport, live_server, db_session):
