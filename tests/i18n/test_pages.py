@@ -90,5 +90,6 @@ def test_the_officers_inbox_in_kannada(client, db_session):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "<h1>ಒಳಪೆಟ್ಟಿಗೆ</h1>" in text and "ಶೋಧಿಸಿ" in text and g.number in text
+    assert "ಗಡುವು, ಹತ್ತಿರದ್ದು ಮೊದಲು" in text and "ತೆರೆದಿದೆ" in text  # sort options, status names
     assert "<h1>Inbox</h1>" in client.get("/officer/inbox?lang=en").get_data(as_text=True)
     client.get("/logout/")
