@@ -183,7 +183,7 @@ def i18n_check_command(config_dir, translations, source):
     config_dir = Path(config_dir or settings.from_environment_safe_config_dir())
     translations = Path(translations) if translations else i18n.TRANSLATIONS
     source = Path(source) if source else Path(__file__).resolve().parent.parent
-    problems = i18n.check_catalogue(translations) + i18n.check_yaml(config_dir)
+    problems = i18n.check_catalogue(translations) + i18n.check_yaml(config_dir) + i18n.check_tables()
     if (source / "babel.cfg").exists():
         problems += i18n.check_extracted(source, translations)
     else:

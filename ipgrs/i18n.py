@@ -86,6 +86,8 @@ class Pairs(dict):
 
     def __getitem__(self, key):
         en = super().__getitem__(key)
+        if isinstance(en, tuple):  # an (en, kn) pair written the old way (a branch merged later): used as it is
+            return en
         return en, translate(en, "kn")
 
     def get(self, key, default=None):
@@ -236,8 +238,24 @@ def check_yaml(config_dir: Path) -> list[Problem]:
     return problems
 
 
+def check_tables() -> list[Problem]:
+    """The portal's word tables hold English only; an (en, kn) pair left in them (the old way) is reported, and
+    fails when its Kannada is missing."""
+    from .portal import i18n as portal
+
+    problems = []
+    for name in ("TEXT", "STATUS", "EVENTS", "GENDERS"):
+        for key, value in dict.items(getattr(portal, name)):
+            if isinstance(value, tuple):
+                kn = value[1] if len(value) > 1 else ""
+                what = "has no Kannada" if not (kn and _KANNADA.search(kn)) else "is an (en, kn) pair: move the Kannada to messages.po"
+                problems.append(Problem(f"ipgrs/portal/i18n.py {name}[{key!r}]", what))
+    return problems
+
+
 def check(source_root: Path, config_dir: Path, translations: Path = TRANSLATIONS) -> list[Problem]:
-    return check_catalogue(translations) + check_extracted(source_root, translations) + check_yaml(config_dir)
+    return (check_catalogue(translations) + check_extracted(source_root, translations) + check_yaml(config_dir)
+            + check_tables())
 
 
 # --- messages made in services, in the request's language ------------------------------------------------

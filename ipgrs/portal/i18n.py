@@ -123,6 +123,8 @@ def _text(table: Pairs, key: str, fallback: str | None = None) -> str:
     en = dict.get(table, key)
     if en is None:
         return fallback if fallback is not None else key
+    if isinstance(en, tuple):  # an (en, kn) pair written the old way; move it to the catalogue (docs/i18n.md)
+        return en[1] if language() == "kn" else en[0]
     return gettext(en) if language() == "kn" else en
 
 

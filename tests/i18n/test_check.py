@@ -85,6 +85,15 @@ def test_a_catalogue_entry_without_kannada_fails(config_dir):
     assert "3 strings without Kannada" in result.output
 
 
+def test_an_old_style_pair_in_the_portal_tables_is_reported(monkeypatch):
+    from ipgrs.portal import i18n as portal
+
+    monkeypatch.setitem(portal.TEXT, "merged_later", ("Merged later", ""))
+    result = run_check()
+    assert result.exit_code == 1
+    assert "TEXT['merged_later']: has no Kannada" in result.output
+
+
 def test_the_shipped_yaml_and_catalogue_directly():
     """The same checks as functions, for the lead's CI without the CLI."""
     assert i18n.check(ROOT, CONFIG) == []
