@@ -64,6 +64,7 @@ FAB_DEFAULTS = {
     "MAX_REOPENS": 2,              # appeals per grievance
     "AUTO_CLOSE_DAYS": 15,         # unrated resolutions close on their own after this
     "DASHBOARD_REFRESH_SECONDS": 600,  # how often the beat task rebuilds the dashboards' rollup
+    "OPEN311_POSTS_PER_MINUTE": 60,  # service requests a partner app's API key may file per minute
     # Roles beyond Admin and Public, created with their permissions by `ipgrs db upgrade`: [view, permission] pairs.
     "FAB_ROLES": {
         "Operator": [["OperatorDeskView", p] for p in ("can_start", "can_verify", "can_profile", "can_choose", "can_file")]
@@ -109,6 +110,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
+        from . import i18n
+        i18n.install(app)  # compiles stale .mo files; one locale selector for the portal and FAB's pages
         views.register(appbuilder)
         errors.register(app)
         init_celery(app)

@@ -379,6 +379,49 @@ def dashboards_refresh_command():
                f"{record.seconds:.2f} s.")
 
 
+# --- i18n ------------------------------------------------------------------------------------------
+
+@click.group("i18n")
+def i18n_group():
+    """English and Kannada: check and compile the translation catalogues (docs/i18n.md)."""
+
+
+@i18n_group.command("check")
+@click.option("--config", "config_dir", type=click.Path(file_okay=False), help="Department configuration (default: IPGRS_CONFIG_DIR or ./config).")
+@click.option("--translations", type=click.Path(file_okay=False), help="The gettext catalogues (default: ipgrs/translations).")
+@click.option("--source", type=click.Path(file_okay=False), help="The source tree with babel.cfg (default: the checkout ipgrs runs from).")
+def i18n_check_command(config_dir, translations, source):
+    """Fail when a string of the code or an entry of the catalogue YAML has no Kannada."""
+    from . import i18n, settings
+
+    config_dir = Path(config_dir or settings.from_environment_safe_config_dir())
+    translations = Path(translations) if translations else i18n.TRANSLATIONS
+    source = Path(source) if source else Path(__file__).resolve().parent.parent
+    problems = i18n.check_catalogue(translations) + i18n.check_yaml(config_dir) + i18n.check_tables()
+    if (source / "babel.cfg").exists():
+        problems += i18n.check_extracted(source, translations)
+    else:
+        click.echo(f"{source}: no babel.cfg, so the code's strings were not extracted (run from a checkout)", err=True)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} string{'s' if len(problems) != 1 else ''} without Kannada", err=True)
+        sys.exit(1)
+    click.echo("OK: every string of the code and the catalogue has its Kannada")
+
+
+@i18n_group.command("compile")
+def i18n_compile_command():
+    """Compile the .po catalogues to .mo (the app also does this at start when a .mo is missing or stale)."""
+    from . import i18n
+
+    written = i18n.compile_catalogues(force=True)
+    click.echo("compiled " + (", ".join(str(p) for p in written) or "nothing"))
+
+
+main.add_command(i18n_group)
+
+
 def register_flask_commands(app) -> None:
     """Nothing extra today; kept so `flask --app ipgrs` users get the same commands."""
     app.cli.add_command(config_group)

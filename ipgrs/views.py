@@ -43,6 +43,11 @@ def register(appbuilder) -> None:
     from .dashboards import views as dashboards
 
     dashboards.register(appbuilder)
+    from .open311 import api as open311_api
+    from .open311 import views as open311_views
+
+    open311_views.register(appbuilder)
+    current_app.register_blueprint(open311_api.blueprint)
 
     app = current_app._get_current_object()
 

@@ -12,7 +12,7 @@ from .errors import ConfigError, ConfigInvalid, did_you_mean
 from .loading import load_with
 from .yamlfile import SourceFile, parse_bytes
 
-CHANNELS = ("WEB", "APP", "HELPLINE_1902", "BAPUJI_SEVA_KENDRA", "JANASPANDANA", "CMO", "CSO", "CPGRAMS")
+CHANNELS = ("WEB", "APP", "HELPLINE_1902", "BAPUJI_SEVA_KENDRA", "JANASPANDANA", "CMO", "CSO", "CPGRAMS", "Open311")
 TAXONOMY_FACTS = ("department", "line_department", "service", "grievance", "category", "subcategory")
 LOCATION_FACTS = ("location.district", "location.taluk", "location.village", "location.ward", "location.pincode", "location.landmark")
 KNOWN_FACTS = TAXONOMY_FACTS + ("channel",) + LOCATION_FACTS

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import clock
+from ..i18n import tr
 from ..notifications import services as notifications
 from .models import LANGUAGES, Citizen, CitizenToken, OtpChallenge
 from .phone import InvalidMobile, normalise_mobile  # noqa: F401  (re-exported for the views)
@@ -57,15 +58,15 @@ def request_otp(session: Session, raw_mobile, client_address: str, language: str
             last = last.replace(tzinfo=now.tzinfo)
         wait = int(_setting("OTP_RESEND_SECONDS") - (now - last).total_seconds())
         if wait > 0:
-            raise RateLimited(f"A code was sent a moment ago. You can ask for a new one in {wait} seconds.", wait)
+            raise RateLimited(tr("A code was sent a moment ago. You can ask for a new one in {wait} seconds.", wait=wait), wait)
     per_number = session.scalar(select(func.count()).select_from(OtpChallenge)
                                 .where(OtpChallenge.mobile == mobile, OtpChallenge.created_at > hour_ago))
     if per_number >= _setting("OTP_MAX_PER_NUMBER_PER_HOUR"):
-        raise RateLimited("Too many codes were sent to this number in the last hour. Please try again later.", 3600)
+        raise RateLimited(tr("Too many codes were sent to this number in the last hour. Please try again later."), 3600)
     per_client = session.scalar(select(func.count()).select_from(OtpChallenge)
                                 .where(OtpChallenge.client == client, OtpChallenge.created_at > hour_ago))
     if per_client >= _setting("OTP_MAX_PER_CLIENT_PER_HOUR"):
-        raise RateLimited("Too many codes were requested from this device or network. Please try again later.", 3600)
+        raise RateLimited(tr("Too many codes were requested from this device or network. Please try again later."), 3600)
 
     code = f"{secrets.randbelow(10 ** 6):06d}"
     ttl = _setting("OTP_TTL_SECONDS")
@@ -92,20 +93,20 @@ def verify_otp(session: Session, raw_mobile, code, language: str = "en") -> tupl
                                .order_by(OtpChallenge.created_at.desc(), OtpChallenge.id.desc()).limit(1)
                                .with_for_update())
     if challenge is None or challenge.consumed_at is not None:
-        raise OtpError("This code is not valid any more. Ask for a new code.")
+        raise OtpError(tr("This code is not valid any more. Ask for a new code."))
     if challenge.expires_at <= now:
-        raise OtpError("This code has expired. Ask for a new code.")
+        raise OtpError(tr("This code has expired. Ask for a new code."))
     limit = _setting("OTP_MAX_ATTEMPTS")
     if challenge.attempts >= limit:
-        raise OtpError("Too many wrong codes. Ask for a new code.")
+        raise OtpError(tr("Too many wrong codes. Ask for a new code."))
     if not (len(code) == 6 and code.isdigit()
             and hmac.compare_digest(challenge.code_hash, _keyed(f"otp:{mobile}:{code}"))):
         challenge.attempts += 1
         session.commit()
         left = limit - challenge.attempts
         if left <= 0:
-            raise OtpError("Too many wrong codes. Ask for a new code.")
-        raise OtpError(f"That code is not right. {left} {'try' if left == 1 else 'tries'} left.")
+            raise OtpError(tr("Too many wrong codes. Ask for a new code."))
+        raise OtpError(tr("That code is not right. 1 try left.") if left == 1 else tr("That code is not right. {left} tries left.", left=left))
     challenge.consumed_at = now
     citizen = session.scalar(select(Citizen).where(Citizen.mobile == mobile))
     created = citizen is None

@@ -26,6 +26,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 
 import rules
 
+from ..i18n import LANGUAGES, current_language, tr
+
 DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 4000}
 EMAIL_MAX_LENGTH = 254
 PHONE_MAX_LENGTH = 20
@@ -135,51 +137,54 @@ class GrievanceFormSchema(Schema):
         return out
 
 
-def _field(f: rules.catalogue.FormField) -> fields.Field | None:
-    label = f.label.en
-    messages = {"required": f"{label}: this field is required", "invalid": f"{label}: must be text"}
+def _field(f: rules.catalogue.FormField, lang: str = "en") -> fields.Field | None:
+    """The marshmallow field of a form field, its messages in `lang` (the label from the YAML, the rest from
+    the gettext catalogue)."""
+    label = f.label.kn if lang == "kn" else f.label.en
+
+    messages = {"required": tr("{label}: this field is required", lang=lang, label=label), "invalid": tr("{label}: must be text", lang=lang, label=label)}
     validators = []
     if f.type in ("text", "textarea"):
         limit = f.max_length or DEFAULT_MAX_LENGTH[f.type]
-        validators.append(v.Length(max=limit, error=f"{label}: must be at most {limit} characters long"))
+        validators.append(v.Length(max=limit, error=tr("{label}: must be at most {limit} characters long", lang=lang, label=label, limit=limit)))
         if f.pattern:
-            example = f" ({f.help.en})" if f.help else ""
-            validators.append(_FullMatch(f.pattern, f"{label}: must match the pattern {f.pattern}{example}"))
+            example = f" ({f.help.kn if lang == 'kn' else f.help.en})" if f.help else ""
+            validators.append(_FullMatch(f.pattern, tr("{label}: must match the pattern {pattern}{example}", lang=lang, label=label, pattern=f.pattern, example=example)))
         return fields.String(required=f.required, validate=validators, error_messages=messages)
     if f.type == "number":
-        messages["invalid"] = messages["special"] = messages["too_large"] = f"{label}: must be a number"
+        messages["invalid"] = messages["special"] = messages["too_large"] = tr("{label}: must be a number", lang=lang, label=label)
         if f.min is not None:
-            validators.append(v.Range(min=f.min, error=f"{label}: must be at least {_number(f.min)}"))
+            validators.append(v.Range(min=f.min, error=tr("{label}: must be at least {min}", lang=lang, label=label, min=_number(f.min))))
         if f.max is not None:
-            validators.append(v.Range(max=f.max, error=f"{label}: must be at most {_number(f.max)}"))
+            validators.append(v.Range(max=f.max, error=tr("{label}: must be at most {max}", lang=lang, label=label, max=_number(f.max))))
         return _Number(required=f.required, validate=validators, error_messages=messages)
     if f.type == "date":
-        messages["invalid"] = f"{label}: must be a date written YYYY-MM-DD, for example 2024-08-15"
+        messages["invalid"] = tr("{label}: must be a date written YYYY-MM-DD, for example 2024-08-15", lang=lang, label=label)
         return _IsoDate(required=f.required, error_messages=messages)
     if f.type == "select":
-        choices = ", ".join(o.label.en for o in f.options)
-        validators.append(v.OneOf([o.value for o in f.options], error=f"{label}: must be one of: {choices}"))
+        choices = ", ".join((o.label.kn if lang == "kn" else o.label.en) for o in f.options)
+        validators.append(v.OneOf([o.value for o in f.options], error=tr("{label}: must be one of: {choices}", lang=lang, label=label, choices=choices)))
         return fields.String(required=f.required, validate=validators, error_messages=messages)
     if f.type == "multiselect":
-        choices = ", ".join(o.label.en for o in f.options)
-        messages["invalid"] = f"{label}: must be a list of options"
-        messages["choice"] = f"{label}: {{values}} is not an option; the options are: {choices}"
+        choices = ", ".join((o.label.kn if lang == "kn" else o.label.en) for o in f.options)
+        messages["invalid"] = tr("{label}: must be a list of options", lang=lang, label=label)
+        messages["choice"] = tr("{label}: {values} is not an option; the options are: {choices}", lang=lang, label=label, values="{values}", choices=choices)
         return _Choices(f.options, required=f.required, error_messages=messages)
     if f.type == "boolean":
-        return fields.Boolean(load_default=False, error_messages={"invalid": f"{label}: must be yes or no"})
+        return fields.Boolean(load_default=False, error_messages={"invalid": tr("{label}: must be yes or no", lang=lang, label=label)})
     if f.type == "phone":
-        messages["invalid"] = f"{label}: must be an Indian mobile number, for example 98450 12345"
+        messages["invalid"] = tr("{label}: must be an Indian mobile number, for example 98450 12345", lang=lang, label=label)
         return _IndianMobile(required=f.required, error_messages=messages)
     if f.type == "email":
-        messages["invalid"] = f"{label}: must be an email address, for example name@example.com"
-        validators.append(v.Length(max=EMAIL_MAX_LENGTH, error=f"{label}: must be at most {EMAIL_MAX_LENGTH} characters long"))
+        messages["invalid"] = tr("{label}: must be an email address, for example name@example.com", lang=lang, label=label)
+        validators.append(v.Length(max=EMAIL_MAX_LENGTH, error=tr("{label}: must be at most {limit} characters long", lang=lang, label=label, limit=EMAIL_MAX_LENGTH)))
         return fields.Email(required=f.required, validate=validators, error_messages=messages)
     if f.type == "file":
         return None  # uploads are handled elsewhere; see the module docstring
     raise ValueError(f"form field {f.name!r} has an unknown type {f.type!r}")
 
 
-def schema_for(grievance_type: rules.catalogue.GrievanceType) -> GrievanceFormSchema:
+def schema_for(grievance_type: rules.catalogue.GrievanceType, lang: str = "en") -> GrievanceFormSchema:
     """The schema of a grievance type's form, built once per form.
 
     Cached by the grievance code and the form declaration itself rather than by catalogue version:
@@ -187,26 +192,29 @@ def schema_for(grievance_type: rules.catalogue.GrievanceType) -> GrievanceFormSc
     so a newly published version that changes the form gets a new schema and one that does not
     reuses the old.
     """
-    return _build(grievance_type.code, grievance_type.form)
+    return _build(grievance_type.code, grievance_type.form, lang if lang in LANGUAGES else "en")
 
 
-@functools.lru_cache(maxsize=2048)
-def _build(code: str, form: tuple) -> GrievanceFormSchema:
-    declared = {f.name: field for f in form if (field := _field(f)) is not None}
+@functools.lru_cache(maxsize=4096)
+def _build(code: str, form: tuple, lang: str = "en") -> GrievanceFormSchema:
+    declared = {f.name: field for f in form if (field := _field(f, lang)) is not None}
     return GrievanceFormSchema.from_dict(declared, name=f"{code}FormSchema")()
 
 
-def validate(grievance_type: rules.catalogue.GrievanceType, data: Mapping[str, Any]) -> tuple[dict, dict[str, list[str]]]:
+def validate(grievance_type: rules.catalogue.GrievanceType, data: Mapping[str, Any],
+             lang: str | None = None) -> tuple[dict, dict[str, list[str]]]:
     """Checks submitted case details against the grievance type's form; never raises for bad input.
 
     Returns (clean, errors): `clean` has the declared fields that are valid, `errors` maps a field name
     to sentences that name the field by its English label ("Survey number: this field is required").
-    An empty `errors` means the submission is valid.
+    An empty `errors` means the submission is valid. The sentences are in `lang` (default: the request's
+    language, English outside a request), with the Kannada label when it is "kn".
     """
+    lang = lang or current_language()
     if not isinstance(data, Mapping):
-        return {}, {"_form": ["The form data must be a set of named fields."]}
+        return {}, {"_form": [tr("The form data must be a set of named fields.", lang=lang)]}
     try:
-        clean, errors = schema_for(grievance_type).load(data), {}
+        clean, errors = schema_for(grievance_type, lang).load(data), {}
     except ValidationError as exc:
         clean = exc.valid_data if isinstance(exc.valid_data, dict) else {}
         errors = {name: _sentences(messages) for name, messages in exc.messages.items()}
@@ -215,7 +223,8 @@ def validate(grievance_type: rules.catalogue.GrievanceType, data: Mapping[str, A
         attached = {files} if isinstance(files, str) else set(files) if isinstance(files, (list, tuple, set, frozenset)) else set()
         for f in grievance_type.form:
             if f.type == "file" and f.required and f.name not in attached:
-                errors.setdefault(f.name, []).append(f"{f.label.en}: this field is required; attach a PDF, JPEG or PNG file")
+                errors.setdefault(f.name, []).append(tr("{label}: this field is required; attach a PDF, JPEG or PNG file",
+                                                        lang=lang, label=f.label.kn if lang == "kn" else f.label.en))
     return clean, errors
 
 

@@ -17,6 +17,7 @@ from .. import clock
 from ..catalog.models import Department
 from ..catalog.models import GrievanceType as GrievanceTypeRow
 from ..citizens.models import Citizen
+from ..i18n import tr
 from ..notifications import services as notifications
 from ..officers import services as officers
 from ..officers.models import Officer, Posting
@@ -90,17 +91,17 @@ def _begin(session: Session, g: Grievance, action: str, actor: Actor, expected_v
     # Who may act is checked before what the state allows, so a stranger learns nothing of the grievance.
     if transition.actor == workflow.OFFICER:
         if actor.officer is None or not holds_post_for(session, actor.officer, g):
-            raise NotAllowed("Only the officer holding the grievance's post can do that.")
+            raise NotAllowed(tr("Only the officer holding the grievance's post can do that."))
     elif transition.actor == workflow.CITIZEN:
         if actor.citizen is None or actor.citizen.id != g.citizen_id:
-            raise NotAllowed("Only the citizen who filed the grievance can do that.")
+            raise NotAllowed(tr("Only the citizen who filed the grievance can do that."))
     workflow.check(action, g.status)
     try:
         stale = expected_version is not None and int(expected_version) != g.row_version
     except (TypeError, ValueError):
-        raise ActionInvalid({"expected_version": ["Expected version: a whole number, as given with the grievance."]}) from None
+        raise ActionInvalid({"expected_version": [tr("Expected version: a whole number, as given with the grievance.")]}) from None
     if stale:
-        raise Conflict("This grievance was changed by someone else after you opened it. Reload it to see what changed.")
+        raise Conflict(tr("This grievance was changed by someone else after you opened it. Reload it to see what changed."))
     return transition
 
 
@@ -186,7 +187,7 @@ def _store_uploads(uploads, g, event, session):
     try:
         checked = attachments.check_uploads(list(uploads))
         if existing + len(checked) > current_app.config.get("ATTACHMENT_MAX_FILES", 5) * 2:
-            raise attachments.AttachmentRejected("Too many documents on this grievance already.")
+            raise attachments.AttachmentRejected(tr("Too many documents on this grievance already."))
     except attachments.AttachmentRejected as exc:
         raise ActionInvalid({"attachments": [str(exc)]}) from None
     stored = [attachments.store(c) for c in checked]
@@ -210,7 +211,7 @@ def _run(session, work):
         for item in stored:
             attachments.remove(item.stored_name)
         if isinstance(exc, StaleDataError):  # the row version moved under us: another officer's action won
-            raise Conflict("Someone else acted on this grievance at the same moment. Reload it to see what changed.") from None
+            raise Conflict(tr("Someone else acted on this grievance at the same moment. Reload it to see what changed.")) from None
         raise
 
 
@@ -256,9 +257,9 @@ def interim_reply(session: Session, g: Grievance, actor: Actor, note, expected_d
         try:
             when = expected_date if isinstance(expected_date, date) else date.fromisoformat(str(expected_date or ""))
         except ValueError:
-            raise ActionInvalid({"expected_date": ["Expected date: give a date as YYYY-MM-DD."]}) from None
+            raise ActionInvalid({"expected_date": [tr("Expected date: give a date as YYYY-MM-DD.")]}) from None
         if when < clock.now().astimezone(_IST).date():
-            raise ActionInvalid({"expected_date": ["Expected date: must not be in the past."]})
+            raise ActionInvalid({"expected_date": [tr("Expected date: must not be in the past.")]})
         before, g.status = g.status, workflow.ACCEPTED
         _event(session, g, actor, "interim_reply", before, f"{text} (expected by {when.strftime('%d-%m-%Y')})",
                data={"expected_date": when.isoformat()})
@@ -326,13 +327,13 @@ def transfer(session: Session, g: Grievance, actor: Actor, reason, grievance_typ
                 errors["taluk"] = [f"Taluk: '{taluk[:60]}' is not a taluk of {d.name.en}."]
             facts["location"].update(district=district, taluk=taluk)
         if not grievance_type and not (district or taluk):
-            errors["grievance_type"] = ["Transfer to: choose the right grievance type or place."]
+            errors["grievance_type"] = [tr("Transfer to: choose the right grievance type or place.")]
         if errors:
             raise ActionInvalid(errors)
         try:
             decision = runtime.decide(facts)
         except rules.NoRuleMatched:
-            raise ActionInvalid({"grievance_type": ["Transfer to: no routing rule takes this grievance there."]}) from None
+            raise ActionInvalid({"grievance_type": [tr("Transfer to: no routing rule takes this grievance there.")]}) from None
         before = g.status
         gt = runtime.catalogue.grievance_types[facts["grievance"]]
         g.grievance_type_id = session.scalar(select(GrievanceTypeRow.id).where(GrievanceTypeRow.code == gt.code))
@@ -400,9 +401,9 @@ def feedback(session: Session, g: Grievance, citizen: Citizen, rating, satisfied
         except (TypeError, ValueError):
             stars = 0
         if not 1 <= stars <= 5:
-            raise ActionInvalid({"rating": ["Rating: choose 1 to 5 stars."]})
+            raise ActionInvalid({"rating": [tr("Rating: choose 1 to 5 stars.")]})
         if satisfied not in (True, False):
-            raise ActionInvalid({"satisfied": ["Satisfied: answer yes or no."]})
+            raise ActionInvalid({"satisfied": [tr("Satisfied: answer yes or no.")]})
         text = _text(comment, "comment", "Comment", required=not satisfied)
         action = "feedback_satisfied" if satisfied else "feedback_not_satisfied"
         _begin(session, g, action, actor, None)
@@ -419,7 +420,7 @@ def feedback(session: Session, g: Grievance, citizen: Citizen, rating, satisfied
         if g.resolved_at is not None and (now - g.resolved_at).days > window:
             raise TransitionRefused(f"The {window}-day window to appeal has passed. You can file a new grievance.")
         if g.reopen_count >= int(_setting("MAX_REOPENS", 2)):
-            raise TransitionRefused("This grievance has already been reopened the most times allowed. You can file a new grievance.")
+            raise TransitionRefused(tr("This grievance has already been reopened the most times allowed. You can file a new grievance."))
         g.status, g.reopen_count, g.resolved_at = workflow.REOPENED, g.reopen_count + 1, None
         _escalate(session, g, now, reason="appeal")
         _event(session, g, actor, "reopened", before, text, data={"rating": stars, "satisfied": False, "level": g.level})

@@ -15,7 +15,7 @@ from ..officers.models import Officer
 CHANNELS = {
     "WEB": "Web portal", "APP": "Mobile app", "HELPLINE_1902": "Helpline 1902",
     "BAPUJI_SEVA_KENDRA": "Bapuji Seva Kendra", "JANASPANDANA": "Janaspandana", "CMO": "Chief Minister's Office",
-    "CSO": "Chief Secretary's Office", "CPGRAMS": "CPGRAMS",
+    "CSO": "Chief Secretary's Office", "CPGRAMS": "CPGRAMS", "Open311": "Open311 partner app",
 }
 OPERATOR_CHANNELS = ("HELPLINE_1902", "BAPUJI_SEVA_KENDRA", "JANASPANDANA", "CMO", "CSO")
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 import rules
 
 from .. import clock, forms
+from ..i18n import tr
 from ..catalog.models import Department
 from ..catalog.models import GrievanceType as GrievanceTypeRow
 from ..citizens.models import Citizen
@@ -79,20 +80,20 @@ def _validate(session: Session, citizen: Citizen, request: FilingRequest, catalo
     errors: dict[str, list[str]] = {}
     gt = catalogue.grievance_types.get(request.grievance_type)
     if gt is None:
-        raise FilingInvalid({"grievance_type": [f"Grievance type: '{str(request.grievance_type)[:60]}' is not a grievance type we know."]})
+        raise FilingInvalid({"grievance_type": [tr("Grievance type: '{code}' is not a grievance type we know.", code=str(request.grievance_type)[:60])]})
     category = (request.category or "").strip() or None
     subcategory = (request.subcategory or "").strip() or None
     if gt.categories:
         chosen = next((c for c in gt.categories if c.code == category), None)
         if category and chosen is None:
-            errors["category"] = [f"Category: '{category[:60]}' is not a category of this grievance."]
+            errors["category"] = [tr("Category: '{code}' is not a category of this grievance.", code=category[:60])]
         if subcategory and (chosen is None or subcategory not in {s.code for s in chosen.subcategories}):
-            errors["subcategory"] = [f"Subcategory: '{subcategory[:60]}' is not a subcategory of the chosen category."]
+            errors["subcategory"] = [tr("Subcategory: '{code}' is not a subcategory of the chosen category.", code=subcategory[:60])]
     elif category or subcategory:
-        errors["category"] = ["Category: this grievance has no categories."]
+        errors["category"] = [tr("Category: this grievance has no categories.")]
     description = (request.description or "").strip()
     if not (DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX):
-        errors["description"] = [f"Description: describe the grievance in {DESCRIPTION_MIN} to {DESCRIPTION_MAX} characters."]
+        errors["description"] = [tr("Description: describe the grievance in {min} to {max} characters.", min=DESCRIPTION_MIN, max=DESCRIPTION_MAX)]
     if request.channel not in CHANNELS:
         errors["channel"] = [f"Channel: '{str(request.channel)[:40]}' is not a channel."]
 
@@ -101,7 +102,7 @@ def _validate(session: Session, citizen: Citizen, request: FilingRequest, catalo
     declared_files = {f.name for f in gt.form if f.type == "file"}
     allowed = declared_files | ({"scan"} if request.verified_in_person else set())  # the desk's scanned paper
     for name in file_fields - allowed:
-        errors.setdefault("attachments", []).append(f"Attachments: '{name[:40]}' is not a document this form asks for.")
+        errors.setdefault("attachments", []).append(tr("Attachments: '{name}' is not a document this form asks for.", name=name[:40]))
     form_data["_files"] = sorted(file_fields & declared_files)
     clean_form, form_errors = forms.validate(gt, form_data)
     if request.reference:  # only the values another system gave are checked; missing ones are not an error
@@ -117,7 +118,7 @@ def _validate(session: Session, citizen: Citizen, request: FilingRequest, catalo
             errors[f"location.{name}"] = messages
     if location is not None and location["where"] == "current":
         if not citizen.profile_complete:
-            errors["location.where"] = ["Location: your profile has no address yet; fill in your profile or give the place of the grievance."]
+            errors["location.where"] = [tr("Location: your profile has no address yet; fill in your profile or give the place of the grievance.")]
         else:
             location.update(district=citizen.district, taluk=citizen.taluk, locality=citizen.locality, pincode=citizen.pincode)
 
@@ -150,8 +151,8 @@ def file_grievance(session: Session, citizen: Citizen, request: FilingRequest) -
         decision = runtime.decide(facts)
     except rules.NoRuleMatched:
         log.error("no routing rule matched grievance type %s", gt.code)
-        raise FilingInvalid({"grievance_type": ["Grievance type: this grievance cannot be routed right now; "
-                                                "please call the 1902 helpline. The department has been told."]}) from None
+        raise FilingInvalid({"grievance_type": [tr("Grievance type: this grievance cannot be routed right now; "
+                                                   "please call the 1902 helpline. The department has been told.")]}) from None
 
     stored = []
     try:

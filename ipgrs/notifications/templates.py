@@ -1,5 +1,8 @@
 """Message texts per event, in English and Kannada, filled with str.format on named fields.
 
+The English is here (marked N_ for pybabel); the Kannada is in the gettext catalogue
+(ipgrs/translations/kn/LC_MESSAGES/messages.po), looked up by `Template.text["kn"]`.
+
 SMS bodies are kept short: two SMS hold 306 characters in the GSM alphabet but only 134 in Unicode (any
 Kannada text). Filled with typical values every text fits in two SMS; the longest department and grievance
 type names of the catalogue make a Kannada message three (tests check both).
@@ -11,6 +14,8 @@ import re
 import string
 from dataclasses import dataclass, field
 
+from ..i18n import LANGUAGES, translate
+
 REDACTED = "******"
 
 
@@ -18,12 +23,22 @@ class TemplateError(LookupError):
     """An unknown template or language, or a context that lacks a field the text needs."""
 
 
+def N_(message: str) -> str:
+    """Marks a string for extraction by pybabel."""
+    return message
+
+
 @dataclass(frozen=True)
 class Template:
     name: str
-    text: dict[str, str]                               # language → text
+    english: str
     secret_fields: tuple[str, ...] = field(default=())  # masked in a sensitive message once it is sent
     email_only: bool = False                           # a report, too long for SMS: never sent as one
+
+    @property
+    def text(self) -> dict[str, str]:
+        """language → text; the Kannada from the catalogue."""
+        return {lang: translate(self.english, lang) for lang in LANGUAGES}
 
     def fields(self, language: str) -> list[str]:
         return list(_fields(self.text[language]))
@@ -35,50 +50,21 @@ def _fields(text: str) -> tuple[str, ...]:
 
 
 TEMPLATES: dict[str, Template] = {t.name: t for t in (
-    Template("otp", {
-        "en": "Your ipgrs OTP is {code}. It is valid for {minutes} minutes. Do not share it with anyone. -Govt of Karnataka",
-        "kn": "ನಿಮ್ಮ ipgrs ಒಟಿಪಿ {code}. ಇದು {minutes} ನಿಮಿಷಗಳವರೆಗೆ ಮಾನ್ಯ. ಯಾರೊಂದಿಗೂ ಹಂಚಿಕೊಳ್ಳಬೇಡಿ. -ಕರ್ನಾಟಕ ಸರ್ಕಾರ",
-    }, secret_fields=("code",)),
-    Template("grievance_filed", {
-        "en": "Your grievance {number} is registered with {department}. Action is due by {due_date}. "
-              "Use this number to track it on ipgrs. -Govt of Karnataka",
-        "kn": "ನಿಮ್ಮ ಕುಂದುಕೊರತೆ {number} ದಾಖಲಾಗಿದೆ. ಇಲಾಖೆ: {department}. ಕ್ರಮಕ್ಕೆ ಗಡುವು: {due_date}.",
-    }),
-    Template("grievance_status", {
-        "en": "Your grievance {number} is now: {status}. See the details on ipgrs. -Govt of Karnataka",
-        "kn": "ನಿಮ್ಮ ಕುಂದುಕೊರತೆ {number} ರ ಸ್ಥಿತಿ: {status}. ವಿವರಗಳನ್ನು ipgrs ನಲ್ಲಿ ನೋಡಿ.",
-    }),
-    Template("grievance_resolved", {
-        "en": "Your grievance {number} is resolved. Rate the redressal or appeal here: {link} -Govt of Karnataka",
-        "kn": "ಕುಂದುಕೊರತೆ {number} ಪರಿಹಾರವಾಗಿದೆ. ಅಭಿಪ್ರಾಯ: {link}",
-    }),
-    Template("show_cause", {
-        "en": "Show-cause notice: grievance {number} was not acted on by its due date {due_date} and has been "
-              "escalated. Explain the delay to your superior within 3 working days. -ipgrs",
-        "kn": "ಕಾರಣ ಕೇಳಿ ನೋಟಿಸ್: ಕುಂದುಕೊರತೆ {number} ಗಡುವು {due_date} ರೊಳಗೆ ಕ್ರಮವಾಗದೆ ಮೇಲಕ್ಕೆ ಹೋಗಿದೆ. 3 ದಿನಗಳಲ್ಲಿ ವಿವರಣೆ ನೀಡಿ.",
-    }),
-    Template("show_cause_several", {
-        "en": "Show-cause notice: {count} grievances (first {number}, due {due_date}) lapsed and were escalated. "
-              "Explain the delays to your superior within 3 working days. -ipgrs",
-        "kn": "ಕಾರಣ ಕೇಳಿ ನೋಟಿಸ್: {count} ಕುಂದುಕೊರತೆಗಳು ({number}, ಗಡುವು {due_date}) ಮೇಲಕ್ಕೆ ಹೋಗಿವೆ. 3 ದಿನಗಳಲ್ಲಿ ವಿವರಣೆ ನೀಡಿ.",
-    }),
-    Template("officer_assigned", {
-        "en": "Grievance {number} ({grievance_type}) is assigned to you. Please act on it by {due_date}. -ipgrs",
-        "kn": "ಕುಂದುಕೊರತೆ {number} ({grievance_type}) ಅನ್ನು ನಿಮಗೆ ವಹಿಸಲಾಗಿದೆ. {due_date} ರೊಳಗೆ ಕ್ರಮ ಕೈಗೊಳ್ಳಿ. -ipgrs",
-    }),
+    Template("otp", N_("Your ipgrs OTP is {code}. It is valid for {minutes} minutes. Do not share it with anyone. -Govt of Karnataka"), secret_fields=("code",)),
+    Template("grievance_filed", N_("Your grievance {number} is registered with {department}. Action is due by {due_date}. "
+              "Use this number to track it on ipgrs. -Govt of Karnataka")),
+    Template("grievance_status", N_("Your grievance {number} is now: {status}. See the details on ipgrs. -Govt of Karnataka")),
+    Template("grievance_resolved", N_("Your grievance {number} is resolved. Rate the redressal or appeal here: {link} -Govt of Karnataka")),
+    Template("show_cause", N_("Show-cause notice: grievance {number} was not acted on by its due date {due_date} and has been "
+              "escalated. Explain the delay to your superior within 3 working days. -ipgrs")),
+    Template("officer_assigned", N_("Grievance {number} ({grievance_type}) is assigned to you. Please act on it by {due_date}. -ipgrs")),
+    Template("show_cause_several", N_("Show-cause notice: {count} grievances (first {number}, due {due_date}) lapsed and were "
+              "escalated. Explain the delays to your superior within 3 working days. -ipgrs")),
     # One message for the grievances one escalation batch moves to one officer, rather than one each.
-    Template("escalations_assigned", {
-        "en": "{count} grievances have been escalated to you (first: {number}). Act on them by {due_date}; "
-              "see your ipgrs inbox. -ipgrs",
-        "kn": "{count} ಕುಂದುಕೊರತೆಗಳನ್ನು ನಿಮಗೆ ಮೇಲಕ್ಕೆ ವಹಿಸಲಾಗಿದೆ (ಮೊದಲನೆಯದು: {number}). {due_date} ರೊಳಗೆ ಕ್ರಮ "
-              "ಕೈಗೊಳ್ಳಿ; ipgrs ಇನ್‌ಬಾಕ್ಸ್ ನೋಡಿ.",
-    }),
-    Template("weekly_pendency", {
-        "en": "Weekly pendency report, {week}: {department}\n\n{overdue} grievances are past their due date, by officer "
-              "post:\n{lines}\n\nThe lists are on the dashboard: {link}\n-ipgrs",
-        "kn": "ಸಾಪ್ತಾಹಿಕ ಬಾಕಿ ವರದಿ, {week}: {department}\n\n{overdue} ಕುಂದುಕೊರತೆಗಳು ಗಡುವು ಮೀರಿವೆ, ಅಧಿಕಾರಿ "
-              "ಹುದ್ದೆವಾರು:\n{lines}\n\nಪಟ್ಟಿಗಳು ಡ್ಯಾಶ್‌ಬೋರ್ಡ್‌ನಲ್ಲಿವೆ: {link}\n-ipgrs",
-    }, email_only=True),
+    Template("escalations_assigned", N_("{count} grievances have been escalated to you (first: {number}). Act on them by "
+              "{due_date}; see your ipgrs inbox. -ipgrs")),
+    Template("weekly_pendency", N_("Weekly pendency report, {week}: {department}\n\n{overdue} grievances are past their due "
+              "date, by officer post:\n{lines}\n\nThe lists are on the dashboard: {link}\n-ipgrs"), email_only=True),
 )}
 
 

@@ -20,18 +20,18 @@ def current_citizen() -> Citizen | None:
 
 
 def log_in(citizen: Citizen) -> None:
-    language = session.get("lang")
+    language = session.get("locale") or session.get("lang")
     session.clear()  # a new session on login: nothing chosen before it carries over (session fixation)
     session["citizen_id"] = citizen.id
-    session["lang"] = language or citizen.language
+    session["lang"] = session["locale"] = language or citizen.language  # ipgrs.i18n.select_locale reads both
     session.permanent = True
 
 
 def log_out() -> None:
-    language = session.get("lang")
+    language = session.get("locale") or session.get("lang")
     session.clear()
     if language:
-        session["lang"] = language
+        session["lang"] = session["locale"] = language
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -12,6 +12,7 @@ from ..grievances import actions, attachments
 from ..grievances import services as grievances
 from ..grievances.models import Grievance, GrievanceAttachment
 from ..grievances.queries import can_read_attachment, grievance_view
+from ..i18n import tr
 from . import i18n
 from .auth import citizen_required, current_citizen, log_in, log_out, safe_next
 
@@ -111,7 +112,7 @@ def profile():
         except citizens.ProfileInvalid as exc:
             errors = exc.errors
         else:
-            session["lang"] = citizen.language
+            session["lang"] = session["locale"] = citizen.language
             return redirect(next_url)
     else:
         values = {k: getattr(citizen, k) or "" for k in citizens.PROFILE_FIELDS}
@@ -150,7 +151,7 @@ def file_form(code):
     cat = catalogue()
     gt = cat.grievance_types.get(code)
     if gt is None:
-        abort(404, description="We do not know that grievance type. Search again from the filing page.")
+        abort(404, description=tr("We do not know that grievance type. Search again from the filing page."))
     if not citizen.profile_complete:
         return redirect(url_for("portal.profile", next=request.path))
     errors, values = {}, {"location.where": "current"}
@@ -208,7 +209,7 @@ def mine():
 def _own_grievance(number) -> Grievance:
     row = db.session.scalar(select(Grievance).where(Grievance.number == number[:20]))
     if row is None or row.citizen_id != current_citizen().id:
-        abort(404, description="No grievance of yours has that ID.")
+        abort(404, description=tr("No grievance of yours has that ID."))
     return row
 
 
@@ -260,7 +261,7 @@ def feedback_link(token):
 
     row = grievance_for_token(db.session, token)
     if row is None:
-        abort(404, description="This feedback link is not valid any more. Log in to give feedback.")
+        abort(404, description=tr("This feedback link is not valid any more. Log in to give feedback."))
     if request.method == "POST":
         return _give_feedback(row, row.citizen, url_for("portal.feedback_link", token=token))
     return render_template("portal/feedback.html", row=row, g=grievance_view(row), errors={}, values={})
@@ -281,7 +282,7 @@ def track():
 def attachment(attachment_id):
     item = db.session.get(GrievanceAttachment, attachment_id)
     if item is None or not can_read_attachment(item, current_citizen()):
-        abort(404, description="No such document.")
+        abort(404, description=tr("No such document."))
     response = send_file(attachments.open_stored(item.stored_name), mimetype=item.content_type,
                          download_name=item.original_name, as_attachment=True)
     response.headers["X-Content-Type-Options"] = "nosniff"

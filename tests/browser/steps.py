@@ -158,6 +158,9 @@ def file_rtc_grievance(walk: Walk, document: Path, description: str = RTC_DESCRI
     page.fill("#form-village_name", "Hebbagodi")
     page.set_input_files("#attachments", document)
     walk.check("form")
+    if lang == "kn":  # the screenshot of the Kannada filing page, under a name that does not move
+        expect(page.locator("label[for=description]")).to_have_text(words("description", "kn"))
+        page.screenshot(path=walk.story.folder.parent / "filing-kn.png", full_page=True)
     page.click("main form button[type=submit]")
 
     page.wait_for_url(re.compile(r"/grievances/KA-\d{4}-\d{8}\?filed=1$"))
