@@ -4,14 +4,14 @@ outbound outbox, mapping additions)
 The CPGRAMS plugin's tables are created here, in the platform's one migration history, so that `ipgrs db upgrade`
 is the only schema command and the models-equal-migrations check covers them (docs/plugins.md).
 
-Revision ID: 0005_plugins_cpgrams
-Revises: 0004_grievance_lifecycle
+Revision ID: 0007_plugins_cpgrams
+Revises: 0006_config_admin
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_plugins_cpgrams"
-down_revision = "0004_grievance_lifecycle"
+revision = "0007_plugins_cpgrams"
+down_revision = "0006_config_admin"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """config admin: nodal officer assignments, drafts, the configuration audit log and the publish lock
 
-Revision ID: 0005_config_admin
-Revises: 0004_grievance_lifecycle
+Revision ID: 0006_config_admin
+Revises: 0005_escalation_index
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_config_admin"
-down_revision = "0004_grievance_lifecycle"
+revision = "0006_config_admin"
+down_revision = "0005_escalation_index"
 branch_labels = None
 depends_on = None
 

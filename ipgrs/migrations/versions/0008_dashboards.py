@@ -1,13 +1,13 @@
 """dashboards: the daily rollup of grievances and the record of its refreshes
 
-Revision ID: 0005_dashboards
-Revises: 0004_grievance_lifecycle
+Revision ID: 0008_dashboards
+Revises: 0007_plugins_cpgrams
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_dashboards"
-down_revision = "0004_grievance_lifecycle"
+revision = "0008_dashboards"
+down_revision = "0007_plugins_cpgrams"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """open311: API keys of partner apps
 
-Revision ID: 0005_open311
-Revises: 0004_grievance_lifecycle
+Revision ID: 0009_open311
+Revises: 0008_dashboards
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_open311"
-down_revision = "0004_grievance_lifecycle"
+revision = "0009_open311"
+down_revision = "0008_dashboards"
 branch_labels = None
 depends_on = None
 
