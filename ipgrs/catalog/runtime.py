@@ -31,7 +31,9 @@ class RulesRuntime:
         """Loads a newer published version if there is one; cheap when called often (one indexed query,
         at most every `refresh_seconds`)."""
         now = time.monotonic()
-        if not force and now - self._checked_at < self.refresh_seconds:
+        # Until a first version is loaded every caller goes on (and waits for the loading thread at the lock below):
+        # a request that came in while another thread loads must not find no catalogue at all.
+        if not force and self.version_id is not None and now - self._checked_at < self.refresh_seconds:
             return
         self._checked_at = now
         latest_id = services.latest_version_id(session)

@@ -198,10 +198,11 @@ def test_filings_in_threads_during_20_publishes_each_routed_by_exactly_one_compl
             rev = next(t for t in version.snapshot["files"].values() if "\ncode: REV\n" in t)
             expected = "AC" if HUNSUR_RULE_NAME in rev else "TAHSILDAR"
             assert g.decision["version"] == version.content_hash, g.number
-            assert g.assigned_post.code == expected, (g.number, version.id)
+            # The decision's post (this database has no officers, so the assignment itself climbs past vacancies).
+            assert g.decision["post"] == expected, (g.number, version.id)
             assert (HUNSUR_RULE_NAME in g.decision["rules_fired"][0]) == (expected == "AC")
             routed_by.add(version.id)
         # Filing went on throughout: grievances were routed by several of the published versions, on both sides of a switch.
         assert len(routed_by & set(published)) >= 5, sorted(routed_by)
-        assert {g.assigned_post.code for g in grievances} == {"AC", "TAHSILDAR"}
+        assert {g.decision["post"] for g in grievances} == {"AC", "TAHSILDAR"}
         db.session.remove()
