@@ -84,6 +84,7 @@ def _sms_settings(env) -> dict:
         "NOTIFICATION_OUTBOX_LOG": str(INSTANCE / "outbox.log"),  # the developer's "phone" (SMS_PROVIDER=log)
     }
 
+
 def _plugin_settings(env) -> dict:
     """IPGRS_PLUGINS names the enabled plugins (comma-separated; default: the shipped CPGRAMS plugin; empty
     disables all). A plugin's own settings are the environment variables named <PLUGIN>_*, passed through as

@@ -118,6 +118,8 @@ def _listen(session: Session) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if in_outer_transaction(session):  # a SAVEPOINT was released (a plugin's subscriber): wait for the real commit
+        return
     app = session.info.pop(_DISPATCH, None)
     queued = session.info.pop(_QUEUED, [])
     if app is None or not queued:
@@ -126,6 +128,13 @@ def _after_commit(session: Session) -> None:
         _dispatch(app, session, queued)
     except Exception:  # noqa: BLE001 - the commit is done; a failed hand-off must not turn it into an error
         log.exception("could not hand over %d notification(s) for delivery; the sweep will deliver them", len(queued))
+
+
+def in_outer_transaction(session: Session) -> bool:
+    """True in an after_commit hook fired by releasing a SAVEPOINT (SQLAlchemy fires after_commit for those too):
+    the outer transaction is still open and nothing is visible to other connections yet."""
+    root = session.get_transaction()
+    return root is not None and root.is_active
 
 
 def _after_soft_rollback(session: Session, previous_transaction) -> None:

@@ -290,6 +290,10 @@ def _dispatch_after_commit(session, outbox_id: int) -> None:
 
 
 def _after_commit(session) -> None:
+    from ipgrs.notifications.services import in_outer_transaction
+
+    if in_outer_transaction(session):  # fired by a SAVEPOINT release: the rows are not committed yet
+        return
     ids = session.info.pop(_DISPATCH, [])
     if not ids or (isinstance(session.bind, Connection) and session.bind.in_transaction()):
         return

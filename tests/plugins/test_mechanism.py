@@ -108,3 +108,26 @@ def test_a_plugin_grants_permissions_to_a_role_of_this_app_only(app):
     assert ["CpgramsView", "can_triage"] in roles["Nodal Officer"]
     assert ["CpgramsView", "can_triage"] not in roles["Officer"]
     assert ["CpgramsView", "can_triage"] not in FAB_DEFAULTS["FAB_ROLES"]["Nodal Officer"]  # the shared default is untouched
+
+
+def test_after_commit_hooks_can_tell_a_subscriber_savepoint_from_the_commit(app, registry):
+    """SQLAlchemy fires after_commit when a SAVEPOINT is released too; the outboxes' hooks wait for the real commit."""
+    from sqlalchemy import event
+
+    from ipgrs.extensions import db
+    from ipgrs.notifications.services import in_outer_transaction
+
+    seen = []
+    with app.app_context():
+        session = db.session()
+        listener = lambda s: seen.append(in_outer_transaction(s))  # noqa: E731
+        event.listen(session, "after_commit", listener)
+        try:
+            registry.subscribe("recorder", "grievance.closed", lambda s, e: None)
+            plugins.emit(session, "grievance.closed", 1)  # a savepoint released per subscriber (cpgrams' and ours)
+            session.commit()
+        finally:
+            event.remove(session, "after_commit", listener)
+            db.session.remove()
+    subscribers = len(registry.subscribers["grievance.closed"])
+    assert seen == [True] * subscribers + [False]  # each savepoint's release, then the commit
