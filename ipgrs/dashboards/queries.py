@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from .. import clock
@@ -218,20 +218,41 @@ class _Reader:
         self.ids = _ids(session, filters)
         self._cache: dict = {}
 
-    def _grain_rows(self, grain: str) -> list[dict]:
-        if grain not in self._cache:
-            keys = _GRAIN_KEYS[grain]
-            merged: dict = {}
-            for part in self.parts:
-                src = part.table
+    def _add(self, merged: dict, keys, mapping) -> None:
+        into = merged.setdefault(tuple(mapping[k] for k in keys), {n: 0 for n in ALL})
+        for n in ALL:
+            into[n] += mapping[n]
+
+    def _load(self) -> None:
+        merged = {grain: {} for grain in _GRAIN_KEYS}
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        for part in self.parts:
+            src = part.table
+            if postgres and not part.monthly:
+                # The daily rollup (or live rows) in one scan: GROUPING SETS, one set per grain.
+                columns = list(dict.fromkeys(k for keys in _GRAIN_KEYS.values() for k in keys))
+                masks = {sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in keys): grain
+                         for grain, keys in _GRAIN_KEYS.items()}
+                query = select(*[src.c[k].label(k) for k in columns],
+                               func.grouping(*[src.c[k] for k in columns]).label("grouping_mask"), *_sums(src, *ALL)) \
+                    .where(*_where(part, self.scope, self.filters, self.ids, "main")) \
+                    .group_by(func.grouping_sets(*[tuple_(*[src.c[k] for k in keys]) for keys in _GRAIN_KEYS.values()]))
+                for row in self.session.execute(query):
+                    m = row._mapping
+                    grain = masks[m["grouping_mask"]]
+                    self._add(merged[grain], _GRAIN_KEYS[grain], m)
+                continue
+            for grain, keys in _GRAIN_KEYS.items():
                 query = select(*[src.c[k].label(k) for k in keys], *_sums(src, *ALL)) \
                     .where(*_where(part, self.scope, self.filters, self.ids, grain)).group_by(*[src.c[k] for k in keys])
                 for row in self.session.execute(query):
-                    m = row._mapping
-                    into = merged.setdefault(tuple(m[k] for k in keys), {n: 0 for n in ALL})
-                    for n in ALL:
-                        into[n] += m[n]
-            self._cache[grain] = [dict(zip(keys, k)) | v for k, v in merged.items()]
+                    self._add(merged[grain], keys, row._mapping)
+        self._cache = {grain: [dict(zip(_GRAIN_KEYS[grain], k)) | v for k, v in rows.items()]
+                       for grain, rows in merged.items()}
+
+    def _grain_rows(self, grain: str) -> list[dict]:
+        if not self._cache:
+            self._load()
         return self._cache[grain]
 
     def grouped(self, key: str | None, names, grain: str = "main", where=None) -> dict:
