@@ -20,8 +20,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) app.py
 
+# One worker per core, each test file on one worker (a file's Redis database and fixtures stay its own).
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # Every bench runs even when an earlier one misses a target; make fails if any does. BENCH_ARGS=--quick for a
 # smoke run. The filing, escalation and dashboard benches need PostgreSQL on 127.0.0.1:5432 (each makes and drops its own database).

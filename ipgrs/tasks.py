@@ -23,9 +23,9 @@ celery = Celery("ipgrs", task_cls=AppTask, set_as_current=False)
 
 
 def init_celery(app) -> Celery:
-    global _flask_app
-    _flask_app = app
-    celery.conf.update(
+    # Kept with the app: a process normally holds one app, but tests hold several, and `bind` puts an app's
+    # settings (plugins' beat entries included) back on the one Celery object.
+    app.extensions["ipgrs.celery_conf"] = dict(
         broker_url=app.config["CELERY_BROKER_URL"] or "memory://",
         result_backend=app.config["CELERY_RESULT_BACKEND"] or ("cache+memory://" if not app.config["CELERY_BROKER_URL"] else None),
         task_always_eager=app.config["CELERY_TASK_ALWAYS_EAGER"],
@@ -44,10 +44,19 @@ def init_celery(app) -> Celery:
             "weekly-pendency-report": {"task": "ipgrs.dashboards.weekly_pendency", "schedule": 7 * 24 * 3600.0},
         },
     )
+    bind(app)
     from .notifications import tasks as _notification_tasks  # noqa: F401 - registers the outbox tasks
     from .dashboards import tasks as _dashboard_tasks  # noqa: F401 - registers the dashboards' tasks
     app.extensions["celery"] = celery
     return celery
+
+
+def bind(app) -> None:
+    """Tasks run against `app`, with its broker and beat schedule."""
+    global _flask_app
+    _flask_app = app
+    conf = app.extensions["ipgrs.celery_conf"]
+    celery.conf.update(conf, beat_schedule=dict(conf["beat_schedule"]))
 
 
 @celery.task(name="ipgrs.rules.refresh")

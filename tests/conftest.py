@@ -83,6 +83,17 @@ def _sqlite_savepoints(engine):
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: no read-to-write upgrade deadlock between threads
 
 
+@pytest.fixture(autouse=True)
+def _celery_bound_to_the_app(request):
+    """Celery is one object per process; a test that made another app has bound the tasks to it."""
+    if "app" in request.fixturenames:
+        from ipgrs import tasks
+
+        app = request.getfixturevalue("app")
+        if tasks._flask_app is not app and "ipgrs.celery_conf" in app.extensions:  # not a bare Flask app
+            tasks.bind(app)
+
+
 class FreshContextClient(FlaskClient):
     """Each request in its own app context, as in production. Flask would otherwise reuse the context the
     test has pushed, and `g` (with Flask-WTF's cached CSRF token) would leak from one request to the next."""

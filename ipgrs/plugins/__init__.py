@@ -113,7 +113,9 @@ class PluginContext:
 
     def add_periodic_task(self, name: str, task: str, seconds: float) -> None:
         """A beat entry (Celery beat, or the in-process beat of the embedded default)."""
-        self.celery.conf.beat_schedule[f"{self.name}:{name}"] = {"task": task, "schedule": float(seconds)}
+        entry = {"task": task, "schedule": float(seconds)}
+        self.app.extensions["ipgrs.celery_conf"]["beat_schedule"][f"{self.name}:{name}"] = entry
+        self.celery.conf.beat_schedule[f"{self.name}:{name}"] = entry
 
     def on_serve(self, fn) -> None:
         """fn(app) runs when the embedded default starts serving (`make run`, before its in-process beat), and

@@ -33,7 +33,10 @@ SCREENSHOTS = ROOT / "test-output" / "browser"
 
 # What the subprocess must not inherit: any of these would turn the embedded default into something else.
 NOT_INHERITED = ("DATABASE_URL", "SECRET_KEY", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SMS_PROVIDER",
-                 "SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN", "IPGRS_CONFIG_DIR", "IPGRS_ATTACHMENT_DIR")
+                 "SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN", "IPGRS_CONFIG_DIR", "IPGRS_ATTACHMENT_DIR",
+                 # set by Flask's CLI runner when an earlier test in this process ran a `flask` command: the
+                 # child's app.run() would then return at once
+                 "FLASK_RUN_FROM_CLI")
 
 
 @dataclass
