@@ -12,7 +12,7 @@ import random
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -60,8 +60,7 @@ def seed_history(session: Session, count: int, days: int = 180, seed: int = 7) -
     quality = {code: rng.uniform(0.35, 0.9) for code in departments}  # how well each department does
     channels, channel_weights = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
 
-    start_id = (session.scalar(select(func.max(Grievance.id))) or 0) + 1
-    rows, events = [], []
+    rows, events = [], []  # events name their grievance by its index in rows until the database gives it an id
     for n in range(count):
         code = rng.choices(type_codes, type_weights)[0]
         gt = catalogue.grievance_types[code]
@@ -75,7 +74,7 @@ def seed_history(session: Session, count: int, days: int = 180, seed: int = 7) -
             decision = runtime.decide(facts)
         except Exception:  # noqa: BLE001 - a type whose rules need form answers: file another one instead
             continue
-        gid = start_id + len(rows)
+        gid = len(rows)
         district_id = districts[district]
         taluk_id = taluks[(district_id, taluk)]
         chain, timeline = list(decision.escalation), list(decision.timeline_days)
@@ -88,7 +87,7 @@ def seed_history(session: Session, count: int, days: int = 180, seed: int = 7) -
 
         level = decision.start_level
         due = cal.add_working_days(created, timeline[level - 1])
-        g = {"id": gid, "number": f"KA-{created.year}-{gid:08d}", "citizen_id": rng.choice(citizens),
+        g = {"citizen_id": rng.choice(citizens),
              "grievance_type_id": types[code], "department_id": departments[gt.department],
              "description": f"Demo history grievance: {gt.name.en}.", "form_data": {}, "district_id": district_id,
              "taluk_id": taluk_id, "locality": None, "channel": channel, "verified_in_person": False, "status": "open",
@@ -169,13 +168,21 @@ def seed_history(session: Session, count: int, days: int = 180, seed: int = 7) -
         rows.append(g)
         events.extend(ev)
 
-    connection = session.connection()  # Core executemany: one statement per chunk, not one per row
+    # The database assigns the ids (citizens may be filing meanwhile: `make run` seeds while it serves), so the
+    # numbers, KA-YEAR-ID, are written once the ids are known. Core executemany: one statement per chunk.
+    connection = session.connection()
+    table = Grievance.__table__
+    ids = []
     for chunk in range(0, len(rows), 1000):
-        connection.execute(insert(Grievance.__table__), [_complete(r) for r in rows[chunk:chunk + 1000]])
+        result = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                    [_complete(r) for r in rows[chunk:chunk + 1000]])
+        ids.extend(result.scalars().all())
+    connection.execute(update(table).where(table.c.id == bindparam("gid")).values(number=bindparam("new_number")),
+                       [{"gid": gid, "new_number": f"KA-{row['created_at'].year}-{gid:08d}"} for gid, row in zip(ids, rows)])
+    for event in events:
+        event["grievance_id"] = ids[event["grievance_id"]]
     for chunk in range(0, len(events), 2000):
         connection.execute(insert(GrievanceEvent.__table__), events[chunk:chunk + 2000])
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT setval(pg_get_serial_sequence('grievance', 'id'), (SELECT max(id) FROM grievance))"))
     session.commit()
     return {"grievances": len(rows), "events": len(events), "citizens": len(citizens)}
 
