@@ -103,20 +103,37 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def app(request, tmp_path_factory):
-    """The platform on each database, migrated with Alembic and with the shipped catalogue published."""
+@pytest.fixture(scope="session")
+def _apps(request, tmp_path_factory):
+    """The app per database, built once per test process: pytest would otherwise tear a parametrised session
+    fixture down at every switch between the databases (with `--dist loadfile` that is at almost every file)."""
+    built = {}
+
+    def get(database: str):
+        if database not in built:
+            built[database] = _build_app(request, tmp_path_factory, database)
+        return built[database]
+
+    yield get
+    from ipgrs.extensions import db
+
+    for app in built.values():
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _build_app(request, tmp_path_factory, database: str):
     from ipgrs import create_app
     from ipgrs.catalog import services
     from ipgrs.database import upgrade
     from ipgrs.extensions import db
     from ipgrs.officers.seed import seed_officers
 
-    if request.param == "sqlite":
+    if database == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'ipgrs.db'}"
     else:
         url = request.getfixturevalue("postgres_database")
-    files = tmp_path_factory.mktemp(f"files-{request.param}")
+    files = tmp_path_factory.mktemp(f"files-{database}")
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": url,
         "TESTING": True,
@@ -125,18 +142,22 @@ def app(request, tmp_path_factory):
         "ATTACHMENT_DIR": str(files / "uploads"),
         "NOTIFICATION_OUTBOX_LOG": str(files / "outbox.log"),
     })
-    app.config["IPGRS_DATABASE"] = request.param
+    app.config["IPGRS_DATABASE"] = database
     app.test_client_class = FreshContextClient
     with app.app_context():
-        if request.param == "sqlite":
+        if database == "sqlite":
             _sqlite_savepoints(db.engine)
         upgrade()
         services.publish_directory(db.session, CONFIG, author="tests", message="shipped catalogue")
         seed_officers(db.session)
         db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def app(request, _apps):
+    """The platform on each database, migrated with Alembic and with the shipped catalogue published."""
+    return _apps(request.param)
 
 
 @pytest.fixture

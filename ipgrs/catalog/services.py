@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 import rules
 
@@ -93,8 +93,15 @@ def _named(row, bilingual) -> None:
 
 def sync_taxonomy(session: Session, catalogue: rules.Catalogue) -> None:
     """Upserts the taxonomy by code; what the catalogue no longer has is deactivated, never deleted,
-    because grievances filed under it still point at it."""
-    districts = {d.code: d for d in session.scalars(select(m.District))}
+    because grievances filed under it still point at it. A department whose file is unchanged (same content
+    hash) is left as it is: publishing one department's edit touches that department's rows only."""
+    with session.no_autoflush:  # one flush at the end, not one per lazy load
+        _sync_taxonomy(session, catalogue)
+    session.flush()
+
+
+def _sync_taxonomy(session: Session, catalogue: rules.Catalogue) -> None:
+    districts = {d.code: d for d in session.scalars(select(m.District).options(selectinload(m.District.taluks)))}
     for d in catalogue.jurisdictions.districts:
         row = districts.get(d.code) or m.District(code=d.code)
         _named(row, d.name)
@@ -109,9 +116,22 @@ def sync_taxonomy(session: Session, catalogue: rules.Catalogue) -> None:
     for dept in departments.values():
         if dept.code not in catalogue.departments:
             dept.active = False
-    grievance_rows = {g.code: g for g in session.scalars(select(m.GrievanceType))}
-    seen_grievances = set()
+    changed = {code for code, dept in catalogue.departments.items()
+               if code not in departments or not departments[code].active
+               or departments[code].content_hash != dept.content_hash or departments[code].source != dept.source}
+    changed_rows = [departments[code].id for code in changed if code in departments]
+    if changed_rows:  # the changed departments' taxonomy in four queries, not one lazy load per row
+        session.scalars(select(m.Department).where(m.Department.id.in_(changed_rows)).options(
+            selectinload(m.Department.line_departments), selectinload(m.Department.posts),
+            selectinload(m.Department.services).selectinload(m.Service.grievance_types)
+            .selectinload(m.GrievanceType.categories).selectinload(m.Category.subcategories))).all()
+    grievance_rows = {g.code: g for g in session.scalars(select(m.GrievanceType).options(
+        selectinload(m.GrievanceType.categories).selectinload(m.Category.subcategories)))}
+    seen_grievances = {g.code for code, dept in catalogue.departments.items() if code not in changed
+                       for s in dept.services for g in s.grievances}
     for code, dept in catalogue.departments.items():
+        if code not in changed:
+            continue
         row = departments.get(code) or m.Department(code=code)
         _named(row, dept.name)
         row.active, row.content_hash, row.source = True, dept.content_hash, dept.source
@@ -143,7 +163,6 @@ def sync_taxonomy(session: Session, catalogue: rules.Catalogue) -> None:
     for code, grow in grievance_rows.items():
         if code not in seen_grievances:
             grow.active = False
-    session.flush()
 
 
 def _sync_children(session, existing_rows, items, make, update) -> dict:

@@ -1,6 +1,6 @@
 """Publishing under load, on PostgreSQL with real commits (a database of its own, dropped afterwards):
 concurrent publishes of one department (one wins, the other must rebase), of two departments (both kept), and
-grievances filed in threads by two "processes" (two apps, each with its own rules runtime) during 20 publishes —
+grievances filed in threads by two "processes" (two apps, each with its own rules runtime) during 12 publishes —
 every grievance routed by exactly one complete version, the one it records."""
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tests.configuration.helpers import AGRI_TEXT, REV_TEXT, with_first_rule
 from tests.factories import make_citizen, rtc_filing
 from tests.officers.helpers import HUNSUR
 
+PUBLISHES = 12
 HUNSUR_RULE_NAME = "Hunsur RTC grievances go to the Assistant Commissioner"
 
 
@@ -127,7 +128,7 @@ def test_concurrent_publishes_of_two_departments_both_count(apps):
         db.session.remove()
 
 
-def test_filings_in_threads_during_20_publishes_each_routed_by_exactly_one_complete_version(apps):
+def test_filings_in_threads_during_12_publishes_each_routed_by_exactly_one_complete_version(apps):
     from ipgrs.citizens.models import Citizen
     from ipgrs.extensions import db
     from ipgrs.grievances.services import file_grievance
@@ -147,6 +148,7 @@ def test_filings_in_threads_during_20_publishes_each_routed_by_exactly_one_compl
                 while not stop.is_set():
                     g = file_grievance(db.session, citizen, rtc_filing())
                     filed.append(g.id)
+                    time.sleep(0.02)  # a citizen's pace, not a loop holding the GIL the publisher needs
             except Exception as exc:  # noqa: BLE001
                 failures.append(repr(exc))
             finally:
@@ -159,7 +161,7 @@ def test_filings_in_threads_during_20_publishes_each_routed_by_exactly_one_compl
     try:
         with apps[0].app_context():
             runtime_a = apps[0].extensions["ipgrs.rules"]
-            for i in range(20):
+            for i in range(PUBLISHES):
                 pub = services.published(db.session, "REV", runtime_a)
                 base_text = REV_TEXT if i % 2 else with_first_rule(REV_TEXT)
                 version = services.publish_department(db.session, _user(apps[0], "publisher1"), "REV",
@@ -184,7 +186,7 @@ def test_filings_in_threads_during_20_publishes_each_routed_by_exactly_one_compl
         for t in threads:
             t.join(timeout=120)
     assert not failures, failures[:3]
-    assert len(published) == 20
+    assert len(published) == PUBLISHES
     waits = sorted(seen_by_b.values())
     print(f"second app loaded each version after {waits[len(waits) // 2]:.1f} s (median), {waits[-1]:.1f} s (max)")
 

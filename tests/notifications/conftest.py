@@ -16,11 +16,11 @@ def outbox(app, tmp_path):
     afterwards. The db_session fixture cannot serve here: its rows never become visible to the delivery
     threads, which is why dispatch leaves them to the sweep (see test_inside_an_outer_transaction…)."""
     from ipgrs.extensions import db
-    from ipgrs.tasks import init_celery
+    from ipgrs.tasks import bind
 
     saved = dict(app.config)
     app.config["NOTIFICATION_OUTBOX_LOG"] = str(tmp_path / "outbox.log")
-    init_celery(app)  # the Celery tasks run against this app (another test may have bound a different one)
+    bind(app)  # the Celery tasks run against this app (another test may have bound a different one)
     with app.app_context():
         db.session.remove()
         try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, select
@@ -193,6 +194,8 @@ def test_filter_values_are_checked():
 
 def test_sla_countdown_sentences(db_session):
     g = rtc_in_hunsur(db_session)
+    # Due at noon in Bengaluru: the sentences count calendar days in IST, whatever time of day the test runs.
+    g.due_at = g.due_at.astimezone(ZoneInfo("Asia/Kolkata")).replace(hour=12, minute=0, second=0, microsecond=0)
     now = g.due_at - timedelta(days=3)
     assert inbox.sla_text(g, now=now) == "due in 3 days"
     assert inbox.sla_text(g, now=g.due_at - timedelta(days=1)) == "due tomorrow"

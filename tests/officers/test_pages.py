@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from io import BytesIO
 
 from sqlalchemy import select
@@ -13,6 +14,9 @@ from ipgrs.grievances.models import Grievance, GrievanceEvent
 from tests.factories import png_bytes
 from tests.officers.helpers import (mutation_in_anekal, officer_login, page_csrf, rtc_in_anekal, rtc_in_hunsur)
 from tests.portal.helpers import csrf_from
+
+
+IST = ZoneInfo("Asia/Kolkata")
 
 
 def reload(session, g) -> Grievance:
@@ -31,8 +35,10 @@ def act(client, g, action, **fields):
 
 def test_the_inbox_lists_counts_and_counts_down(client, db_session):
     near, far = rtc_in_anekal(db_session), rtc_in_anekal(db_session)
-    near.due_at = clock.now() + timedelta(days=3, hours=1)
-    far.due_at = clock.now() - timedelta(days=2, hours=1)
+    # Noon in Bengaluru, 3 days ahead and 2 days back: the countdown counts calendar days in IST, so an offset
+    # from now would read "due in 4 days" when the test runs late in the Indian evening.
+    noon = datetime.combine(clock.now().astimezone(IST).date(), time(12), tzinfo=IST)
+    near.due_at, far.due_at = noon + timedelta(days=3), noon - timedelta(days=2)
     db_session.commit()
     officer_login(client, "spl_tahsildar")
     page = client.get("/officer/inbox")

@@ -7,7 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(app):
     """The test app served over HTTP on a free port, in a thread. Its requests use the session of the
     test that is running (db_session binds the app's scoped session to the test's transaction)."""
