@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import expect
+from playwright.sync_api import Error, expect
 
 from ipgrs.portal.i18n import TEXT
 
@@ -31,6 +31,19 @@ def words(key: str, lang: str) -> str:
     return kn if lang == "kn" else en
 
 
+def screenshot(page, path: Path) -> None:
+    """A full-page screenshot. Headless Chromium now and then answers "Unable to capture screenshot" while a page
+    it has just navigated to is still compositing; the picture is evidence, not the check, so try again."""
+    for attempt in range(3):
+        try:
+            page.screenshot(path=path, full_page=True)
+            return
+        except Error as exc:
+            if "Unable to capture screenshot" not in str(exc) or attempt == 2:
+                raise
+            page.wait_for_timeout(500)
+
+
 class Story:
     """One numbered sequence of screenshots in one folder, shared by every actor of a test."""
 
@@ -39,7 +52,7 @@ class Story:
 
     def shoot(self, page, name: str) -> None:
         self.step += 1
-        page.screenshot(path=self.folder / f"{self.step:02d}-{name}.png", full_page=True)
+        screenshot(page, self.folder / f"{self.step:02d}-{name}.png")
 
 
 class Walk:
@@ -160,7 +173,7 @@ def file_rtc_grievance(walk: Walk, document: Path, description: str = RTC_DESCRI
     walk.check("form")
     if lang == "kn":  # the issue's screenshot of the Kannada filing page, under a name that does not move
         expect(page.locator("label[for=description]")).to_have_text(words("description", "kn"))
-        page.screenshot(path=walk.story.folder.parent / "filing-kn.png", full_page=True)
+        screenshot(page, walk.story.folder.parent / "filing-kn.png")
     page.click("main form button[type=submit]")
 
     page.wait_for_url(re.compile(r"/grievances/KA-\d{4}-\d{8}\?filed=1$"))

@@ -9,7 +9,7 @@ import time
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.steps import Walk, officer_login
+from tests.browser.steps import Walk, officer_login, screenshot
 
 HISTORY_SECONDS = 240  # the first start adds the demo history on a background thread, then refreshes the rollup
 
@@ -34,7 +34,7 @@ def test_state_monitor_opens_the_dashboard_and_drills_down_from_a_chart(page_for
     expect(page.locator("#as-of")).to_contain_text("Figures as of")
     page.wait_for_function("document.querySelector('#chart-pendency_district').chart !== undefined")
     walk.check("dashboard")
-    page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+    screenshot(page, SCREENSHOTS / "dashboard.png")
 
     # Click the first (largest) bar of "Pendency by district": Chart.js maps the click to that bar.
     canvas = page.locator("#chart-pendency_district")
@@ -51,7 +51,7 @@ def test_state_monitor_opens_the_dashboard_and_drills_down_from_a_chart(page_for
     assert 0 < total <= received and "district=" in page.url
     assert page.locator("#drill-list tbody tr").count() == min(total, 25)
     walk.check("drill-down")
-    page.screenshot(path=SCREENSHOTS / "dashboard-drill-down.png", full_page=True)
+    screenshot(page, SCREENSHOTS / "dashboard-drill-down.png")
 
 
 def test_the_dashboard_reads_on_a_phone_in_kannada(page_for, live_server):
