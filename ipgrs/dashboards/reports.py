@@ -1,11 +1,13 @@
 """The weekly pendency report: each nodal officer gets, by e-mail through the notifications outbox, their
 departments' overdue grievances counted by officer post and place.
 
-Nodal officers are the logins with the "Nodal Officer" role linked to an active officer with an e-mail address;
-their departments are those of the posts they hold (no explicit nodal officer → department mapping exists yet).
-One e-mail per nodal officer and department per ISO week: the outbox key makes a second run of the week a no-op."""
+Nodal officers are the active logins with the "Nodal Officer" role; their departments are those assigned to the
+login (ipgrs.configuration's nodal assignments) and those of the posts they hold, if the login is an officer's.
+The report goes to the officer's e-mail address, or the login's when it is no officer's. One e-mail per nodal
+officer and department per ISO week: the outbox key makes a second run of the week a no-op."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,26 +21,35 @@ from ..catalog.models import Department, District, Post, Taluk
 from ..grievances import workflow
 from ..grievances.models import Grievance
 from ..notifications import services as notifications
-from ..officers.models import Officer, Posting
-from .scope import NODAL_ROLE
+from ..officers.models import Officer
+from .scope import NODAL_ROLE, nodal_department_ids
 
 IST = ZoneInfo("Asia/Kolkata")
 MAX_LINES = 40
 
 
-def nodal_officers(session: Session) -> list[tuple[Officer, list[Department]]]:
-    officers = session.scalars(
-        select(Officer).join(User, User.id == Officer.user_id).join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+@dataclass(frozen=True)
+class NodalRecipient:
+    key: str     # in the outbox key: the officer's id (as before assignments existed), else "u" + the login's id
+    email: str
+    departments: list
+
+
+def nodal_officers(session: Session) -> list[NodalRecipient]:
+    logins = session.scalars(
+        select(User).join(assoc_user_role, assoc_user_role.c.user_id == User.id)
         .join(Role, Role.id == assoc_user_role.c.role_id)
-        .where(Role.name == NODAL_ROLE, Officer.active, Officer.email.is_not(None), User.active)
-        .order_by(Officer.id)).unique().all()
+        .where(Role.name == NODAL_ROLE, User.active).order_by(User.id)).unique().all()
     out = []
-    for officer in officers:
-        departments = session.scalars(select(Department).join(Post, Post.department_id == Department.id)
-                                      .join(Posting, Posting.post_id == Post.id)
-                                      .where(Posting.officer_id == officer.id, Posting.active)
-                                      .distinct().order_by(Department.code)).all()
-        out.append((officer, list(departments)))
+    for user in logins:
+        officer = session.scalar(select(Officer).where(Officer.user_id == user.id, Officer.active))
+        ids = nodal_department_ids(session, user.id, officer.id if officer else None)
+        email = (officer.email if officer else None) or user.email
+        if not ids or not email:
+            continue
+        departments = session.scalars(select(Department).where(Department.id.in_(sorted(ids)), Department.active)
+                                      .order_by(Department.code)).all()
+        out.append(NodalRecipient(str(officer.id) if officer else f"u{user.id}", email, list(departments)))
     return out
 
 
@@ -78,15 +89,15 @@ def weekly_pendency(session: Session, now: datetime | None = None, language: str
     base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
     queued = 0
     officers = nodal_officers(session)
-    for officer, departments in officers:
-        for department in departments:
+    for recipient in officers:
+        for department in recipient.departments:
             rows = overdue_by_post(session, department.id, now)
             context = {"week": week_label, "department": department.name_kn if language == "kn" else department.name_en,
                        "overdue": sum(r["overdue"] for r in rows), "lines": _lines(rows, language),
                        "link": f"{base}/dashboards/grievances?department={department.code}&measure=overdue"}
-            notifications.queue(session, channel="email", recipient=officer.email, template="weekly_pendency",
+            notifications.queue(session, channel="email", recipient=recipient.email, template="weekly_pendency",
                                 language=language, context=context,
-                                key=f"weekly-pendency:{week_label}:{officer.id}:{department.code}")
+                                key=f"weekly-pendency:{week_label}:{recipient.key}:{department.code}")
             queued += 1
     notifications.dispatch_after_commit(session)
     session.commit()

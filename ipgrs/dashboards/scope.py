@@ -1,8 +1,9 @@
 """Who sees which grievances on the dashboards, from the login's roles and postings.
 
 - Admin and State Monitor (Chief Secretary, CMO): the whole state.
-- Nodal Officer: the departments of the posts they hold (there is no nodal officer → department mapping on this
-  branch; when one exists it should replace `_departments_of`).
+- Nodal Officer: the departments the administrator assigned them (Security › Nodal officers, the same assignment
+  that lets them edit those departments' rules), and those of the posts they hold. A nodal login need not be an
+  officer.
 - Officer: the grievances whose current post is one they hold, within that posting's jurisdiction — the inbox's
   "mine" (ipgrs/officers/inbox.py). Supervision of lower levels is the inbox's business, not the dashboards'.
 - Anyone else (operators, citizens, the public) is refused.
@@ -73,11 +74,21 @@ def _postings(session: Session, officer_id: int):
         .join(Post, Post.id == Posting.post_id).where(Posting.officer_id == officer_id, Posting.active)).all()
 
 
+def nodal_department_ids(session: Session, user_id: int | None, officer_id: int | None = None) -> frozenset:
+    """The departments a nodal officer answers for: assigned to the login, or of a post the officer holds."""
+    from ..configuration.models import NodalAssignment
+
+    ids = set(session.scalars(select(NodalAssignment.department_id).where(NodalAssignment.user_id == user_id))) if user_id else set()
+    if officer_id is not None:
+        ids.update(r.department_id for r in _postings(session, officer_id))
+    return frozenset(ids)
+
+
 def for_officer(session: Session, officer: Officer, nodal: bool = False) -> Scope:
     rows = _postings(session, officer.id) if officer.active else []
     if nodal:
-        return Scope(DEPARTMENT, department_ids=frozenset(r.department_id for r in rows), officer_id=officer.id,
-                     label=officer.name)
+        departments = nodal_department_ids(session, officer.user_id, officer.id if officer.active else None)
+        return Scope(DEPARTMENT, department_ids=departments, officer_id=officer.id, label=officer.name)
     return Scope(POSTS, postings=tuple((r.post_id, r.level, r.district_id, r.taluk_id) for r in rows),
                  officer_id=officer.id, label=officer.name)
 
@@ -91,7 +102,12 @@ def for_user(session: Session, user) -> Scope:
         return state()
     if roles & {NODAL_ROLE, OFFICER_ROLE}:
         officer = session.scalar(select(Officer).where(Officer.user_id == user.id))
-        if officer is None:
-            raise NotAllowed("not_linked")
-        return for_officer(session, officer, nodal=NODAL_ROLE in roles)
+        if officer is not None:
+            return for_officer(session, officer, nodal=NODAL_ROLE in roles)
+        if NODAL_ROLE in roles:  # a nodal login that is not an officer: its assigned departments
+            departments = nodal_department_ids(session, user.id)
+            if departments:
+                name = " ".join(p for p in (getattr(user, "first_name", ""), getattr(user, "last_name", "")) if p)
+                return Scope(DEPARTMENT, department_ids=departments, label=name or user.username)
+        raise NotAllowed("not_linked")
     raise NotAllowed("roles_only")

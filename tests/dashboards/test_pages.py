@@ -109,3 +109,19 @@ def test_bad_filters_name_their_field(client, six):
     page = client.get("/dashboards/?from=yesterday&channel=FAX")
     assert page.status_code == 400
     assert b'id="filter-from-error"' in page.data and b'id="filter-channel-error"' in page.data
+
+
+def test_a_nodal_login_assigned_a_department_sees_it_without_being_an_officer(app, client, db_session, six):
+    from ipgrs.demo import seed
+    from tests.configuration.helpers import nodal_officer
+
+    seed()
+    nodal_officer(db_session, app, "nodal_unassigned")
+    staff_login(client, "nodal_unassigned", "nodal_unassigned")
+    assert client.get("/dashboards/" + Q).status_code == 403   # a nodal login with no department yet
+    nodal_officer(db_session, app, "nodal_rev_only", "REV")
+    officer_login(client, "nodal_rev_only")
+    page = client.get("/dashboards/" + Q)
+    assert page.status_code == 200 and kpi(page.data, "received") == "6"
+    listing = client.get("/dashboards/grievances" + Q).data.decode()
+    assert set(re.findall(r"KA-\d{4}-\d{8}", listing)) == {g.number for g in six.values()}

@@ -48,3 +48,12 @@ def test_the_report_is_never_an_sms(db_session):
     with pytest.raises(notifications.NotificationError):
         notifications.queue(db_session, channel="sms", recipient="+919900000001", template="weekly_pendency",
                             language="en", context={}, key="weekly-test")
+
+
+def test_a_nodal_login_that_is_no_officer_gets_its_assigned_departments_report(app, db_session, six):
+    from tests.configuration.helpers import nodal_officer
+
+    user = nodal_officer(db_session, app, "nodal_rev_desk", "REV")
+    reports.weekly_pendency(db_session, now=NOW)
+    (mail,) = [n for n in _reports(db_session) if n.recipient == "nodal_rev_desk@test.invalid"]
+    assert mail.key == f"weekly-pendency:2026-W05:u{user.id}:REV" and "2 grievances are past their due date" in mail.body
