@@ -23,7 +23,6 @@ import logging
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,24 +30,11 @@ from pathlib import Path
 
 import psutil
 import psycopg
+from benchlib import ROOT, SERVER, ipgrs_cli, plain_url
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 CEILING_S = 1.0
 CHANNELS = ["WEB", "APP", "HELPLINE_1902", "CPGRAMS", "BAPUJI_SEVA_KENDRA", "JANASPANDANA", "CMO", "CSO"]
-
-
-def plain_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def ipgrs_cli(*args: str) -> None:
-    done = subprocess.run([str(BIN / "ipgrs"), *args], env=os.environ, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"ipgrs {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    print(f"  ipgrs {' '.join(args)}: {done.stdout.strip().splitlines()[-1]}")
 
 
 def generate(db: psycopg.Connection, count: int) -> None:

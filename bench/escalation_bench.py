@@ -32,7 +32,6 @@ import logging
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,11 +40,9 @@ from pathlib import Path
 
 import psutil
 import psycopg
+from benchlib import ROOT, SERVER, ipgrs_cli, plain_url
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 TARGET_RATE, TARGET_RATIO = 50_000 / 30, 5.0
 # ipgrs.grievances.workflow.ACTIVE, spelled out because ipgrs may be imported only once the environment is set
 # (main checks that they agree)
@@ -74,17 +71,6 @@ CITIZENS = [
 
 
 # --- setup ----------------------------------------------------------------------------------------------------
-
-def plain_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def ipgrs_cli(*args: str) -> None:
-    done = subprocess.run([str(BIN / "ipgrs"), *args], env=os.environ, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"ipgrs {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    print(f"  ipgrs {' '.join(args)}: {done.stdout.strip().splitlines()[-1]}")
-
 
 def file_templates(app) -> list[int]:
     """Officers, citizens and real filings, through the services. Returns the template grievances' ids."""
