@@ -33,6 +33,10 @@ EXPORT_MAX_ROWS = 50_000
 _TEXT_MAX = 48
 
 
+# The label each filter has on the page (dashboards.i18n.TEXT keys), for the error that names it.
+_FIELD_LABELS = {"type": "grievance_type"}
+
+
 class FiltersInvalid(ValueError):
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
@@ -57,14 +61,19 @@ class Filters:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args: Mapping) -> "Filters":
+    def from_args(cls, args: Mapping, lang: str = "en") -> "Filters":
+        """Raises FiltersInvalid, its messages in `lang` and each naming its field as the page labels it."""
         errors: dict[str, list[str]] = {}
         values: dict = {}
+
+        def say(field, key, **values):
+            name = i18n.t(_FIELD_LABELS.get(field, field), lang)
+            errors[field] = [i18n.t(key, lang, field=name, **values)]
 
         def text(name):
             value = str(args.get(name) or "").strip()
             if len(value) > _TEXT_MAX:
-                errors[name] = [f"{name.capitalize()}: at most {_TEXT_MAX} characters."]
+                say(name, "error_too_long", n=_TEXT_MAX)
                 return None
             return value or None
 
@@ -74,25 +83,22 @@ class Filters:
                 try:
                     values[name] = date.fromisoformat(raw)
                 except ValueError:
-                    errors[key] = [f"{'From' if key == 'from' else 'To'}: a date as YYYY-MM-DD."]
+                    say(key, "error_date")
         for name in ("department", "district", "channel", "type", "measure", "age"):
             values[name] = text(name)
-        if values["channel"] and values["channel"] not in CHANNELS:
-            errors["channel"] = ["Channel: choose one of " + ", ".join(CHANNELS) + "."]
-        if values["measure"] and values["measure"] not in rollups.FLAGS:
-            errors["measure"] = ["Measure: choose one of " + ", ".join(rollups.FLAGS) + "."]
-        if values["age"] and values["age"] not in rollups.AGE_BUCKETS:
-            errors["age"] = ["Age: choose one of " + ", ".join(rollups.AGE_BUCKETS) + "."]
+        for name, allowed in (("channel", CHANNELS), ("measure", rollups.FLAGS), ("age", rollups.AGE_BUCKETS)):
+            if values[name] and values[name] not in allowed:
+                say(name, "error_choose", choices=", ".join(allowed))
         for name, high in (("taluk", 10**9), ("post", 10**9), ("level", 20), ("page", 100_000)):
             raw = text(name)
             if raw is None:
                 continue
             if not raw.isdigit() or not 1 <= int(raw) <= high:
-                errors[name] = [f"{name.capitalize()}: a whole number from 1 to {high}."]
+                say(name, "error_number", high=high)
             else:
                 values[name] = int(raw)
         if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
-            errors["to"] = ["To: on or after From."]
+            say("to", "error_order", after=i18n.t("from", lang))
         if errors:
             raise FiltersInvalid(errors)
         return cls(**values)

@@ -59,7 +59,7 @@ class DashboardView(BaseView):
 
     def _filters(self):
         try:
-            return queries.Filters.from_args(request.args), {}
+            return queries.Filters.from_args(request.args, _lang()), {}
         except queries.FiltersInvalid as exc:
             return queries.Filters(), exc.errors
 

@@ -109,6 +109,9 @@ def test_bad_filters_name_their_field(client, six):
     page = client.get("/dashboards/?from=yesterday&channel=FAX")
     assert page.status_code == 400
     assert b'id="filter-from-error"' in page.data and b'id="filter-channel-error"' in page.data
+    assert "Filed from: a date as YYYY-MM-DD." in page.data.decode()
+    page = client.get("/dashboards/?from=2026-01-20&to=2026-01-10&lang=kn").data.decode()
+    assert "ಸಲ್ಲಿಸಿದ ದಿನಾಂಕದವರೆಗೆ: ಸಲ್ಲಿಸಿದ ದಿನಾಂಕದಿಂದ ದಿನಾಂಕದಂದು ಅಥವಾ ನಂತರ ಇರಬೇಕು." in page  # the errors in Kannada too
 
 
 def test_a_nodal_login_assigned_a_department_sees_it_without_being_an_officer(app, client, db_session, six):

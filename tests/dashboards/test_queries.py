@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ipgrs.dashboards import queries, rollups, scope
+from ipgrs.grievances.models import CHANNELS
 from tests.dashboards.helpers import JANUARY, NOW
 
 
@@ -70,6 +71,11 @@ def test_filters(db_session, six):
     with pytest.raises(queries.FiltersInvalid) as info:
         queries.Filters.from_args({"from": "2026-13-01", "channel": "FAX", "measure": "everything"})
     assert set(info.value.errors) == {"from", "channel", "measure"}
+    assert info.value.errors["channel"] == ["Channel: choose one of " + ", ".join(CHANNELS) + "."]
+    with pytest.raises(queries.FiltersInvalid) as info:
+        queries.Filters.from_args({"type": "X" * 49, "page": "0"}, lang="kn")
+    assert info.value.errors == {"type": ["ಕುಂದುಕೊರತೆಯ ಪ್ರಕಾರ: ಗರಿಷ್ಠ 48 ಅಕ್ಷರಗಳು."],
+                                 "page": ["ಪುಟ: 1 ರಿಂದ 100000 ರವರೆಗಿನ ಪೂರ್ಣ ಸಂಖ್ಯೆ ನೀಡಿ."]}
 
 
 def test_rollup_refresh_equals_the_live_computation(db_session, six):
