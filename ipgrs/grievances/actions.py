@@ -87,7 +87,7 @@ def holds_post_for(session: Session, officer: Officer, g: Grievance) -> bool:
 def _begin(session: Session, g: Grievance, action: str, actor: Actor, expected_version: int | None):
     transition = workflow.TRANSITIONS.get(action)
     if transition is None:
-        raise TransitionRefused(f"'{action}' is not an action on a grievance.")
+        raise TransitionRefused(tr("'{action}' is not an action on a grievance.", action=action))
     # Who may act is checked before what the state allows, so a stranger learns nothing of the grievance.
     if transition.actor == workflow.OFFICER:
         if actor.officer is None or not holds_post_for(session, actor.officer, g):
@@ -171,12 +171,12 @@ def _commit(session: Session):
 
 def _text(value, field: str, label: str, required: bool = True, limit: int = NOTE_MAX) -> str | None:
     if value is not None and not isinstance(value, (str, int, float)):
-        raise ActionInvalid({field: [f"{label}: expected text."]})
+        raise ActionInvalid({field: [tr("{label}: expected text.", label=label)]})
     text = str(value if value is not None else "").strip()
     if required and not text:
-        raise ActionInvalid({field: [f"{label}: this field is required."]})
+        raise ActionInvalid({field: [tr("{label}: this field is required.", label=label)]})
     if len(text) > limit:
-        raise ActionInvalid({field: [f"{label}: at most {limit} characters."]})
+        raise ActionInvalid({field: [tr("{label}: at most {limit} characters.", label=label, limit=limit)]})
     return text or None
 
 
@@ -231,7 +231,7 @@ def accept(session: Session, g: Grievance, actor: Actor, expected_version=None) 
 def add_note(session: Session, g: Grievance, actor: Actor, note, visible_to_citizen: bool, expected_version=None) -> Grievance:
     def work(_):
         _begin(session, g, "note", actor, expected_version)
-        text = _text(note, "note", "Note")
+        text = _text(note, "note", tr("Note"))
         _event(session, g, actor, "note", g.status, text, visible=bool(visible_to_citizen))
         g.updated_at = clock.now()  # bumps the row version: a note is a change others should see
     _run(session, work)
@@ -241,7 +241,7 @@ def add_note(session: Session, g: Grievance, actor: Actor, note, visible_to_citi
 def request_info(session: Session, g: Grievance, actor: Actor, question, expected_version=None) -> Grievance:
     def work(_):
         _begin(session, g, "request_info", actor, expected_version)
-        text = _text(question, "question", "Information needed")
+        text = _text(question, "question", tr("Information needed"))
         before, g.status, g.paused_at = g.status, workflow.AWAITING_CITIZEN, clock.now()
         _event(session, g, actor, "information_requested", before, text)
         session.flush()
@@ -253,7 +253,7 @@ def request_info(session: Session, g: Grievance, actor: Actor, question, expecte
 def interim_reply(session: Session, g: Grievance, actor: Actor, note, expected_date, expected_version=None) -> Grievance:
     def work(_):
         _begin(session, g, "interim_reply", actor, expected_version)
-        text = _text(note, "note", "Interim reply")
+        text = _text(note, "note", tr("Interim reply"))
         try:
             when = expected_date if isinstance(expected_date, date) else date.fromisoformat(str(expected_date or ""))
         except ValueError:
@@ -272,7 +272,7 @@ def interim_reply(session: Session, g: Grievance, actor: Actor, note, expected_d
 def resolve(session: Session, g: Grievance, actor: Actor, report, uploads=(), expected_version=None) -> Grievance:
     def work(stored):
         _begin(session, g, "resolve", actor, expected_version)
-        text = _text(report, "report", "Action taken report")
+        text = _text(report, "report", tr("Action taken report"))
         now = clock.now()
         before, g.status, g.resolved_at = g.status, workflow.RESOLVED, now
         g.resolved_by_officer_id, g.resolved_post_id = actor.officer.id, g.assigned_post_id
@@ -288,9 +288,10 @@ def reject(session: Session, g: Grievance, actor: Actor, reason, note, expected_
     def work(_):
         _begin(session, g, "reject", actor, expected_version)
         if not isinstance(reason, str) or reason not in workflow.REJECTION_REASONS:
-            raise ActionInvalid({"reason": ["Reason: choose one of " + "; ".join(workflow.REJECTION_REASONS.values()) + ". "
-                                            "A grievance that belongs to another office is transferred, not rejected."]})
-        text = _text(note, "note", "Explanation to the citizen")
+            raise ActionInvalid({"reason": [tr("Reason: choose one of {reasons}. A grievance that belongs to another office "
+                                               "is transferred, not rejected.",
+                                               reasons="; ".join(tr(r) for r in workflow.REJECTION_REASONS.values()))]})
+        text = _text(note, "note", tr("Explanation to the citizen"))
         now = clock.now()
         before, g.status, g.resolved_at = g.status, workflow.REJECTED, now
         g.resolved_by_officer_id, g.resolved_post_id = actor.officer.id, g.assigned_post_id
@@ -306,10 +307,10 @@ def transfer(session: Session, g: Grievance, actor: Actor, reason, grievance_typ
     """Misrouted: re-decide with the rules for the new grievance type (possibly another department) or place."""
     def work(_):
         _begin(session, g, "transfer", actor, expected_version)
-        text = _text(reason, "reason", "Reason for the transfer")
+        text = _text(reason, "reason", tr("Reason for the transfer"))
         if g.transfer_count >= workflow.MAX_TRANSFERS:
-            raise TransitionRefused(f"This grievance has been transferred {workflow.MAX_TRANSFERS} times, the most allowed. "
-                                    "Act on it or ask the nodal officer.")
+            raise TransitionRefused(tr("This grievance has been transferred {count} times, the most allowed. "
+                                       "Act on it or ask the nodal officer.", count=workflow.MAX_TRANSFERS))
         runtime = current_app.extensions["ipgrs.rules"]
         runtime.refresh(session)
         facts = dict(g.decision.get("facts") or {})
@@ -317,14 +318,14 @@ def transfer(session: Session, g: Grievance, actor: Actor, reason, grievance_typ
         errors = {}
         if grievance_type:
             if grievance_type not in runtime.catalogue.grievance_types:
-                errors["grievance_type"] = [f"Grievance type: '{grievance_type[:60]}' is not a grievance type we know."]
+                errors["grievance_type"] = [tr("Grievance type: '{code}' is not a grievance type we know.", code=grievance_type[:60])]
             facts["grievance"], facts["category"], facts["subcategory"] = grievance_type, None, None
         if district or taluk:
             d = runtime.catalogue.jurisdictions.district(district or "")
             if d is None:
-                errors["district"] = [f"District: '{(district or '')[:60]}' is not a district of Karnataka."]
+                errors["district"] = [tr("District: '{name}' is not a district of Karnataka.", name=(district or "")[:60])]
             elif taluk and taluk not in {t.en for t in d.taluks}:
-                errors["taluk"] = [f"Taluk: '{taluk[:60]}' is not a taluk of {d.name.en}."]
+                errors["taluk"] = [tr("Taluk: '{name}' is not a taluk of {district}.", name=taluk[:60], district=d.name.en)]
             facts["location"].update(district=district, taluk=taluk)
         if not grievance_type and not (district or taluk):
             errors["grievance_type"] = [tr("Transfer to: choose the right grievance type or place.")]
@@ -378,7 +379,7 @@ def citizen_reply(session: Session, g: Grievance, citizen: Citizen, answer, uplo
 
     def work(stored):
         _begin(session, g, "citizen_reply", actor, None)
-        text = _text(answer, "answer", "Your answer")
+        text = _text(answer, "answer", tr("Your answer"))
         now = clock.now()
         g.due_at = _calendar().pause_adjusted_due(g.due_at, g.paused_at or now, now)
         before, g.status, g.paused_at = g.status, workflow.ACCEPTED, None
@@ -404,7 +405,7 @@ def feedback(session: Session, g: Grievance, citizen: Citizen, rating, satisfied
             raise ActionInvalid({"rating": [tr("Rating: choose 1 to 5 stars.")]})
         if satisfied not in (True, False):
             raise ActionInvalid({"satisfied": [tr("Satisfied: answer yes or no.")]})
-        text = _text(comment, "comment", "Comment", required=not satisfied)
+        text = _text(comment, "comment", tr("Comment"), required=not satisfied)
         action = "feedback_satisfied" if satisfied else "feedback_not_satisfied"
         _begin(session, g, action, actor, None)
         now = clock.now()
@@ -418,7 +419,7 @@ def feedback(session: Session, g: Grievance, citizen: Citizen, rating, satisfied
             return
         window = int(_setting("APPEAL_WINDOW_DAYS", 30))
         if g.resolved_at is not None and (now - g.resolved_at).days > window:
-            raise TransitionRefused(f"The {window}-day window to appeal has passed. You can file a new grievance.")
+            raise TransitionRefused(tr("The {days}-day window to appeal has passed. You can file a new grievance.", days=window))
         if g.reopen_count >= int(_setting("MAX_REOPENS", 2)):
             raise TransitionRefused(tr("This grievance has already been reopened the most times allowed. You can file a new grievance."))
         g.status, g.reopen_count, g.resolved_at = workflow.REOPENED, g.reopen_count + 1, None

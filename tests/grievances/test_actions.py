@@ -97,6 +97,18 @@ def test_reject_needs_a_configured_reason(db_session, grievance):
     assert g.status == workflow.REJECTED
 
 
+def test_the_refusals_are_in_the_officers_language(app, db_session, grievance):
+    g = grievance
+    with app.test_request_context("/?lang=kn"):
+        with pytest.raises(actions.ActionInvalid) as info:
+            actions.reject(db_session, g, officer_of(g), "does_not_pertain", "Not ours.")
+        (message,) = info.value.errors["reason"]
+        assert message.startswith("ಕಾರಣ: ಇವುಗಳಲ್ಲಿ ಒಂದನ್ನು ಆರಿಸಿ") and "ಬೇರೊಂದು ಕುಂದುಕೊರತೆಯ ಪುನರಾವರ್ತನೆ" in message
+        with pytest.raises(actions.ActionInvalid) as info:
+            actions.resolve(db_session, g, officer_of(g), "", [])
+        assert info.value.errors["report"] == ["ಕೈಗೊಂಡ ಕ್ರಮದ ವರದಿ: ಈ ಕ್ಷೇತ್ರ ಕಡ್ಡಾಯ."]
+
+
 def test_other_officers_and_citizens_may_not_act(db_session, grievance):
     g = grievance
     other = make_citizen(db_session)
