@@ -1,7 +1,6 @@
 """The application factory."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -93,7 +92,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     from . import clock
     clock.configure(app.config.get("IPGRS_CLOCK_FILE"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from . import observability
+    observability.configure_logging(app.config.get("LOG_FORMAT", "text"))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
@@ -114,6 +114,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         i18n.install(app)  # compiles stale .mo files; one locale selector for the portal and FAB's pages
         views.register(appbuilder)
         errors.register(app)
+        observability.install(app)
         init_celery(app)
         from . import plugins
         plugins.init_app(app, appbuilder)  # after the platform's views and Celery: plugins add to both

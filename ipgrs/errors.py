@@ -20,7 +20,8 @@ def _page(code: int, message: str):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/health" or request.accept_mimetypes.best == "application/json"
+    return (request.path.startswith("/api/") or request.path in ("/health", "/ready", "/live", "/metrics")
+            or request.accept_mimetypes.best == "application/json")
 
 
 def register(app) -> None:

@@ -57,6 +57,7 @@ def from_environment(env=os.environ) -> dict:
         "ESCALATION_BATCH_SIZE": int(env.get("IPGRS_ESCALATION_BATCH", "1000")),
         "ESCALATION_BATCH_PAUSE": float(env.get("IPGRS_ESCALATION_PAUSE", "0")),
         **_plugin_settings(env),
+        **_observability_settings(env),
     }
 
 
@@ -82,6 +83,20 @@ def _sms_settings(env) -> dict:
         "SMS_SENDER_ID": env.get("SMS_SENDER_ID") or "IPGRS",
         "NOTIFICATION_MAX_ATTEMPTS": max_attempts,
         "NOTIFICATION_OUTBOX_LOG": str(INSTANCE / "outbox.log"),  # the developer's "phone" (SMS_PROVIDER=log)
+    }
+
+
+def _observability_settings(env) -> dict:
+    """Logs as text or JSON (IPGRS_LOG_FORMAT=json), and who may read /metrics (ipgrs/observability.py)."""
+    log_format = (env.get("IPGRS_LOG_FORMAT") or "text").strip().lower()
+    if log_format not in ("text", "json"):
+        raise SettingsError(f"IPGRS_LOG_FORMAT must be 'text' or 'json', not {log_format!r}")
+    networks = env.get("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+    return {
+        "LOG_FORMAT": log_format,
+        "METRICS_ALLOWED_NETWORKS": tuple(n.strip() for n in networks.split(",") if n.strip()),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        "METRICS_CACHE_SECONDS": float(env.get("METRICS_CACHE_SECONDS", "15")),
     }
 
 

@@ -51,8 +51,10 @@ def register(appbuilder) -> None:
 
     app = current_app._get_current_object()
 
+    @app.get("/ready")
     @app.get("/health")
     def health():
+        """Readiness: the database answers and a rules version is loaded (503 otherwise). Liveness is /live."""
         from .app import rules_runtime
 
         runtime = rules_runtime()

@@ -63,7 +63,15 @@ class RulesRuntime:
         log.info("rules engine now at version %s (%s)", version_id, catalogue.summary())
 
     def decide(self, facts) -> rules.Decision:
-        return self.engine.decide(facts)
+        from ..observability import RULE_DECISIONS
+
+        try:
+            decision = self.engine.decide(facts)
+        except rules.NoRuleMatched:
+            RULE_DECISIONS.labels("", "no_rule_matched").inc()
+            raise
+        RULE_DECISIONS.labels(decision.department, "routed").inc()
+        return decision
 
     def version_id_for(self, decision: rules.Decision) -> int:
         """The published version row that made a decision (decisions carry the catalogue's content hash)."""
