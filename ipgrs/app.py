@@ -90,6 +90,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from . import clock
     clock.configure(app.config.get("IPGRS_CLOCK_FILE"))
     from . import observability
@@ -115,6 +119,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         views.register(appbuilder)
         errors.register(app)
         observability.install(app)
+        from . import headers
+        headers.install(app)
         init_celery(app)
         from . import plugins
         plugins.init_app(app, appbuilder)  # after the platform's views and Celery: plugins add to both

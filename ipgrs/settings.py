@@ -56,6 +56,9 @@ def from_environment(env=os.environ) -> dict:
         # The escalation sweep works in batches, each one transaction; a pause between batches spares a busy database.
         "ESCALATION_BATCH_SIZE": int(env.get("IPGRS_ESCALATION_BATCH", "1000")),
         "ESCALATION_BATCH_PAUSE": float(env.get("IPGRS_ESCALATION_PAUSE", "0")),
+        # Reverse proxies in front (TLS): their X-Forwarded-For/-Proto are trusted for this many hops, so rate
+        # limits see the citizen's address and HSTS the HTTPS; 0 (the default) trusts no forwarded header.
+        "PROXY_HOPS": int(env.get("IPGRS_PROXY_HOPS", "0")),
         **_plugin_settings(env),
         **_observability_settings(env),
     }
