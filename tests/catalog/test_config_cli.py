@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
@@ -59,7 +60,7 @@ def test_simulate_prints_counts_and_examples(app, db_session, config_dir):
     with clock.travel(timedelta(days=4 * 365 + 30)):
         citizen = make_citizen(db_session)
         filed = [grievances.file_grievance(db_session, citizen, rtc_filing()) for _ in range(2)]
-        day = clock.now().date().isoformat()
+        day = clock.now().astimezone(ZoneInfo("Asia/Kolkata")).date().isoformat()  # an Indian day, as the CLI reads it
     rev = config_dir / "departments" / "rev.yaml"
     rev.write_text(rev.read_text(encoding="utf-8").replace("    assign: SPL_TAHSILDAR\n", "    assign: AC\n"), encoding="utf-8")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -27,7 +28,7 @@ def filed(db_session):
         anekal = make_citizen(db_session)
         hunsur = make_citizen(db_session, district="Mysuru", taluk="Hunsur", pincode="571105")
         grievances = [services.file_grievance(db_session, c, rtc_filing()) for c in (anekal, hunsur, anekal, hunsur, anekal)]
-        today = clock.now().date()
+        today = clock.now().astimezone(ZoneInfo("Asia/Kolkata")).date()  # the simulation's dates are Indian days
     assert [g.assigned_post.code for g in grievances] == ["SPL_TAHSILDAR", "TAHSILDAR"] * 2 + ["SPL_TAHSILDAR"]
     return grievances, today
 

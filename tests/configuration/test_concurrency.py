@@ -1,6 +1,6 @@
 """Publishing under load, on PostgreSQL with real commits (a database of its own, dropped afterwards):
 concurrent publishes of one department (one wins, the other must rebase), of two departments (both kept), and
-grievances filed in threads by two "processes" (two apps, each with its own rules runtime) during 12 publishes —
+grievances filed in threads by two "processes" (two apps, each with its own rules runtime) during 20 publishes —
 every grievance routed by exactly one complete version, the one it records."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.configuration.helpers import AGRI_TEXT, REV_TEXT, with_first_rule
 from tests.factories import make_citizen, rtc_filing
 from tests.officers.helpers import HUNSUR
 
-PUBLISHES = 12
+PUBLISHES = 20  # the issue asks for 20
 HUNSUR_RULE_NAME = "Hunsur RTC grievances go to the Assistant Commissioner"
 
 
@@ -128,7 +128,7 @@ def test_concurrent_publishes_of_two_departments_both_count(apps):
         db.session.remove()
 
 
-def test_filings_in_threads_during_12_publishes_each_routed_by_exactly_one_complete_version(apps):
+def test_filings_in_threads_during_20_publishes_each_routed_by_exactly_one_complete_version(apps):
     from ipgrs.citizens.models import Citizen
     from ipgrs.extensions import db
     from ipgrs.grievances.services import file_grievance
