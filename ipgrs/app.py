@@ -44,6 +44,7 @@ FAB_DEFAULTS = {
     "AUTH_ROLE_ADMIN": "Admin",
     "AUTH_ROLE_PUBLIC": "Public",
     "FAB_API_SWAGGER_UI": True,
+    "FAB_ADD_MENU_API": False,     # the pages are server-rendered; FAB's menu API (whose document misdeclares separators) is unused
     "JWT_ERROR_MESSAGE_KEY": "message",  # FAB's JWT errors (401) carry a "message" like every other API error
     "WTF_CSRF_ENABLED": True,
     "SESSION_COOKIE_HTTPONLY": True,

@@ -36,7 +36,8 @@ class ConfigApi(BaseApi):
           summary: Department codes the caller may see and edit (all for an administrator)
           responses:
             200: {description: "{departments: [code, …]}"}
-            401: {description: Not logged in}
+            401: {$ref: '#/components/responses/401'}
+            403: {description: No permission to read the configuration (not a nodal officer or administrator)}
         """
         return self.response(200, departments=services.editable_codes(db.session, self._user()))
 
@@ -51,6 +52,7 @@ class ConfigApi(BaseApi):
           - {in: path, name: code, required: true, schema: {type: string}}
           responses:
             200: {description: "{code, version_id, text, draft: {text, base_version_id} or null}"}
+            401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
             404: {description: No such department}
         """
@@ -79,6 +81,7 @@ class ConfigApi(BaseApi):
           responses:
             200: {description: "{ok, errors: [{line, column, message, text}], elsewhere, summary}"}
             400: {description: No text}
+            401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
         """
         _body, text = self._text()
@@ -107,6 +110,7 @@ class ConfigApi(BaseApi):
           responses:
             200: {description: "{version_id, content_hash}"}
             400: {description: The text has errors (listed as by validate); nothing was published}
+            401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
             409: {description: The department was published since base_version_id; rebase}
         """
@@ -138,6 +142,7 @@ class ConfigApi(BaseApi):
           responses:
             200: {description: "{version_id}"}
             400: {description: The old text no longer fits the catalogue}
+            401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
         """
         body = request.get_json(silent=True) or {}
