@@ -22,8 +22,12 @@ class ConfigApi(BaseApi):
     def _runtime(self):
         return current_app.extensions["ipgrs.rules"]
 
+    def _body(self) -> dict:
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else {}  # a JSON number or list is as good as no body: fields are missing
+
     def _text(self):
-        body = request.get_json(silent=True) or {}
+        body = self._body()
         text = body.get("text")
         return body, (text if isinstance(text, str) else None)
 
@@ -145,7 +149,7 @@ class ConfigApi(BaseApi):
             401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
         """
-        body = request.get_json(silent=True) or {}
+        body = self._body()
         target = body.get("version_id")
         if not isinstance(target, int):
             return self.response_400(message="version_id is required.")
