@@ -109,7 +109,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         from . import errors, views
         from .tasks import init_celery
 
-        appbuilder = AppBuilder(update_perms=False)
+        from .security import SecurityManager
+
+        appbuilder = AppBuilder(update_perms=False, security_manager_class=SecurityManager)
         appbuilder.init_app(app, db.session)
         from . import i18n
         i18n.install(app)  # compiles stale .mo files; one locale selector for the portal and FAB's pages
