@@ -87,6 +87,7 @@ class ConfigApi(BaseApi):
             400: {description: No text}
             401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
+            404: {$ref: '#/components/responses/404'}
         """
         _body, text = self._text()
         if text is None:
@@ -117,6 +118,7 @@ class ConfigApi(BaseApi):
             401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
             409: {description: The department was published since base_version_id; rebase}
+            404: {$ref: '#/components/responses/404'}
         """
         body, text = self._text()
         base = body.get("base_version_id")
@@ -148,6 +150,7 @@ class ConfigApi(BaseApi):
             400: {description: The old text no longer fits the catalogue}
             401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
+            404: {$ref: '#/components/responses/404'}
         """
         body = self._body()
         target = body.get("version_id")
