@@ -1,4 +1,4 @@
-# ipgrs — two commands: `make run` and `make test` (plus `make bench`).
+# ipgrs — two commands: `make run` and `make test` (plus `make bench` and `make fuzz`).
 VENV ?= .venv
 # durable-rules does not import on Python 3.13: take the newest interpreter from 3.12 down to 3.10.
 PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
@@ -6,7 +6,7 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install clean
+.PHONY: run test fuzz bench install clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "ipgrs needs Python 3.10, 3.11 or 3.12 (durable-rules does not run on 3.13)"; exit 1; }
@@ -23,6 +23,14 @@ run: $(STAMP)
 # One worker per core, each test file on one worker (a file's Redis database and fixtures stay its own).
 test: $(STAMP)
 	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+
+# A longer run of the API fuzzer (tests/api/test_fuzz.py; make test runs it with 6 examples per operation and role).
+# FUZZ_EXAMPLES examples per operation and role, derandomized, so a failure found here is found again.
+# FUZZ_DATABASES=sqlite,postgresql adds PostgreSQL (127.0.0.1:5432, as make test).
+FUZZ_EXAMPLES ?= 200
+FUZZ_DATABASES ?= sqlite
+fuzz: $(STAMP)
+	IPGRS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) IPGRS_FUZZ_DATABASES=$(FUZZ_DATABASES) $(PY) -m pytest -p no:cacheprovider tests/api/test_fuzz.py $(PYTEST_ARGS)
 
 # Every bench runs even when an earlier one misses a target; make fails if any does. BENCH_ARGS=--quick for a
 # smoke run. The filing, escalation and dashboard benches need PostgreSQL on 127.0.0.1:5432 (each makes and drops its own database).

@@ -43,6 +43,7 @@ FAB_DEFAULTS = {
     "AUTH_ROLE_ADMIN": "Admin",
     "AUTH_ROLE_PUBLIC": "Public",
     "FAB_API_SWAGGER_UI": True,
+    "FAB_ADD_MENU_API": False,     # the pages are server-rendered; FAB's menu API (whose document misdeclares separators) is unused
     "JWT_ERROR_MESSAGE_KEY": "message",  # FAB's JWT errors (401) carry a "message" like every other API error
     "WTF_CSRF_ENABLED": True,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -112,7 +113,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         from . import errors, views
         from .tasks import init_celery
 
-        appbuilder = AppBuilder(update_perms=False)
+        from .security import SecurityManager
+
+        appbuilder = AppBuilder(update_perms=False, security_manager_class=SecurityManager)
         appbuilder.init_app(app, db.session)
         from . import i18n
         i18n.install(app)  # compiles stale .mo files; one locale selector for the portal and FAB's pages

@@ -1,6 +1,7 @@
 """Errors as users should see them: JSON with a message under /api, a plain page elsewhere, never a traceback."""
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import jsonify, render_template_string, request
@@ -25,6 +26,34 @@ def wants_json() -> bool:
 
 
 def register(app) -> None:
+    jwt = app.extensions.get("flask-jwt-extended")  # FAB's JWTManager (POST /api/v1/security/login)
+    if jwt is not None:
+        @jwt.invalid_token_loader
+        def invalid_token(reason: str):
+            # flask-jwt-extended answers a malformed, wrong-kind or badly signed token with 422; it is a failed login like
+            # any other, and every protected operation declares 401 for it.
+            return jsonify(message=f"The bearer token is not valid ({reason}). Log in again: POST /api/v1/security/login.",
+                           status=401), 401
+
+    @app.before_request
+    def nul_in_an_api_path():
+        # No grievance number, code or name has a NUL, and PostgreSQL refuses one in a query (a 500, found by the fuzzer).
+        if request.path.startswith("/api/") and "\x00" in request.path:
+            return jsonify(message="There is nothing at this address.", status=404), 404
+        return None
+
+    @app.after_request
+    def sentence_messages(response):
+        """FAB answers some bad requests (its login among them) with marshmallow's {field: [errors]} as the message;
+        an API error's message is a sentence, the fields go under `errors`, as in every ipgrs API."""
+        if response.status_code >= 400 and response.is_json and request.path.startswith("/api/"):
+            body = response.get_json(silent=True)
+            if isinstance(body, dict) and isinstance(body.get("message"), (dict, list)):
+                errors = body.pop("message")
+                body = {"message": "Please correct the fields listed.", "errors": errors, **body}
+                response.set_data(json.dumps(body))
+        return response
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if request.path.startswith("/open311/"):  # routing errors (404, 405) never reach the blueprint's handlers

@@ -133,6 +133,16 @@ def redis_url(env=os.environ) -> str:
     return env.get("IPGRS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+def fuzz_examples(env=os.environ) -> int:
+    """Examples per operation and role of the API fuzzer (tests/api/test_fuzz.py): few in `make test`, many in `make fuzz`."""
+    return int(env.get("IPGRS_FUZZ_EXAMPLES", "6"))
+
+
+def fuzz_databases(env=os.environ) -> list[str]:
+    """The databases the API fuzzer runs on: SQLite in `make test`; `make fuzz FUZZ_DATABASES=sqlite,postgresql` adds PostgreSQL."""
+    return [name.strip() for name in env.get("IPGRS_FUZZ_DATABASES", "sqlite").split(",") if name.strip()]
+
+
 def from_environment_safe_config_dir(env=os.environ) -> str:
     """The config directory, without building the rest of the settings (validate needs no secret)."""
     return env.get("IPGRS_CONFIG_DIR", str(ROOT / "config"))

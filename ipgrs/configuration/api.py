@@ -22,8 +22,12 @@ class ConfigApi(BaseApi):
     def _runtime(self):
         return current_app.extensions["ipgrs.rules"]
 
+    def _body(self) -> dict:
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else {}  # a JSON number or list is as good as no body: fields are missing
+
     def _text(self):
-        body = request.get_json(silent=True) or {}
+        body = self._body()
         text = body.get("text")
         return body, (text if isinstance(text, str) else None)
 
@@ -36,7 +40,8 @@ class ConfigApi(BaseApi):
           summary: Department codes the caller may see and edit (all for an administrator)
           responses:
             200: {description: "{departments: [code, …]}"}
-            401: {description: Not logged in}
+            401: {$ref: '#/components/responses/401'}
+            403: {description: No permission to read the configuration (not a nodal officer or administrator)}
         """
         return self.response(200, departments=services.editable_codes(db.session, self._user()))
 
@@ -51,6 +56,7 @@ class ConfigApi(BaseApi):
           - {in: path, name: code, required: true, schema: {type: string}}
           responses:
             200: {description: "{code, version_id, text, draft: {text, base_version_id} or null}"}
+            401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
             404: {description: No such department}
         """
@@ -79,7 +85,9 @@ class ConfigApi(BaseApi):
           responses:
             200: {description: "{ok, errors: [{line, column, message, text}], elsewhere, summary}"}
             400: {description: No text}
+            401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
+            404: {$ref: '#/components/responses/404'}
         """
         _body, text = self._text()
         if text is None:
@@ -107,8 +115,10 @@ class ConfigApi(BaseApi):
           responses:
             200: {description: "{version_id, content_hash}"}
             400: {description: The text has errors (listed as by validate); nothing was published}
+            401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
             409: {description: The department was published since base_version_id; rebase}
+            404: {$ref: '#/components/responses/404'}
         """
         body, text = self._text()
         base = body.get("base_version_id")
@@ -138,9 +148,11 @@ class ConfigApi(BaseApi):
           responses:
             200: {description: "{version_id}"}
             400: {description: The old text no longer fits the catalogue}
+            401: {$ref: '#/components/responses/401'}
             403: {description: Not a nodal officer of this department}
+            404: {$ref: '#/components/responses/404'}
         """
-        body = request.get_json(silent=True) or {}
+        body = self._body()
         target = body.get("version_id")
         if not isinstance(target, int):
             return self.response_400(message="version_id is required.")

@@ -386,7 +386,7 @@ def publish_department(session: Session, user, code: str, text: str, base_versio
         _lock(session)
         say(2, 4, "checking against the latest version")
         pub = published(session, code, runtime)
-        base = session.get(RulesetVersion, base_version_id) if base_version_id else None
+        base = _version(session, base_version_id)
         if base is None:
             raise RebaseNeeded(code, base_version_id or 0, _last_change(session, code), pub.version.id)
         if base.id != pub.version.id:
@@ -418,6 +418,13 @@ def publish_department(session: Session, user, code: str, text: str, base_versio
     return version
 
 
+def _version(session: Session, version_id) -> RulesetVersion | None:
+    """The version with this id, or None; an id beyond the column's range is none (PostgreSQL would refuse the query)."""
+    if isinstance(version_id, bool) or not isinstance(version_id, int) or not 1 <= version_id <= 2**31 - 1:
+        return None
+    return session.get(RulesetVersion, version_id)
+
+
 def rollback_department(session: Session, user, code: str, to_version_id: int, message: str = "",
                         runtime=None) -> RulesetVersion:
     """Restores the department's file as it was in an earlier version; the result is a new version."""
@@ -425,7 +432,7 @@ def rollback_department(session: Session, user, code: str, to_version_id: int, m
     try:
         _lock(session)
         pub = published(session, code, runtime)
-        target = session.get(RulesetVersion, to_version_id)
+        target = _version(session, to_version_id)
         text = text_in_version(target, code, pub.file_name) if target is not None else None
         if text is None:
             raise NotAllowed(f"Version {to_version_id} has no department {code} to go back to.")
@@ -455,7 +462,7 @@ def rollback_catalogue(session: Session, user, to_version_id: int, message: str 
     try:
         _lock(session)
         current = latest(session)
-        target = session.get(RulesetVersion, to_version_id)
+        target = _version(session, to_version_id)
         if target is None:
             raise NotAllowed(f"There is no version {to_version_id}.")
         catalogue = catalog.catalogue_from_snapshot(target.snapshot)

@@ -36,6 +36,11 @@ def _date(value, name: str):
         raise ValueError(f"{name}: a date like 2026-01-31.") from None
 
 
+def _json_object() -> dict:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}  # a JSON number or list has none of the fields
+
+
 def _json_error(status: int, message: str, **extra):
     return jsonify(message=message, **extra), status
 
@@ -113,7 +118,7 @@ class ConfigEditorView(BaseView):
     @expose("/<code>/validate", methods=["POST"])
     @has_access_api
     def validate(self, code):
-        body = request.get_json(silent=True) or {}
+        body = _json_object()
         text = body.get("text")
         if not isinstance(text, str):
             return _json_error(400, "text: the department's YAML is required.")
@@ -131,13 +136,16 @@ class ConfigEditorView(BaseView):
     @has_access_api
     def simulate(self, code):
         """Dry run: re-decides the department's recent grievances under the text (nothing is written)."""
-        body = request.get_json(silent=True) or {}
+        body = _json_object()
         text = body.get("text")
         if not isinstance(text, str):
             return _json_error(400, "text: the department's YAML is required.")
         try:
             since, until = (_date(body.get(k), k) for k in ("since", "until"))
-            limit = int(body.get("limit") or simulation.DEFAULT_LIMIT)
+            try:
+                limit = int(body.get("limit") or simulation.DEFAULT_LIMIT)
+            except (TypeError, ValueError):
+                limit = 0  # not a number: refused below
             if not 1 <= limit <= 10_000:
                 raise ValueError("limit: between 1 and 10,000 grievances.")
         except ValueError as exc:
@@ -161,7 +169,7 @@ class ConfigEditorView(BaseView):
     @expose("/<code>/draft", methods=["POST"])
     @has_access_api
     def save(self, code):
-        body = request.get_json(silent=True) or {}
+        body = _json_object()
         text = body.get("text")
         if not isinstance(text, str):
             return _json_error(400, "text: the department's YAML is required.")
@@ -177,7 +185,7 @@ class ConfigEditorView(BaseView):
     @has_access_api
     def publish(self, code):
         """Saves the text as the draft, then publishes it on the version the draft was started from."""
-        body = request.get_json(silent=True) or {}
+        body = _json_object()
         text, message = body.get("text"), body.get("message") or ""
         if not isinstance(text, str) or not isinstance(message, str):
             return _json_error(400, "text: the department's YAML is required.")

@@ -310,3 +310,28 @@ def test_an_administrator_starts_a_department_from_the_template_and_can_discard_
     response = client.post("/config/WSSB/discard", data={"csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"].endswith("/config/")
     assert client.get("/config/WSSB").status_code == 404
+
+
+def test_the_editor_refuses_a_json_body_that_is_not_an_object(client, app, db_session, rev_nodal):
+    """A JSON number, true or a list has none of the fields: 400 with the field named, never a 500."""
+    login(client, "nodal_rev")
+    token = editor_csrf(client, "REV")
+    for url in ("/config/REV/validate", "/config/REV/simulate", "/config/REV/draft", "/config/REV/publish"):
+        for body in (5, True, ["text"]):
+            response = post_json(client, url, token, body)
+            assert response.status_code == 400 and "text" in response.get_json()["message"], (url, body, response.data[:200])
+    limit = post_json(client, "/config/REV/simulate", token, {"text": REV_TEXT, "limit": [50]})
+    assert limit.status_code == 400 and limit.get_json()["message"].startswith("limit:")
+
+
+def test_the_api_answers_a_version_id_beyond_the_column_range(client, app, db_session, rev_nodal):
+    """PostgreSQL refuses an integer beyond 32 bits in the query: that was a 500 (found by the API fuzzer)."""
+    from tests.officers.helpers import api_token
+
+    auth = {"Authorization": f"Bearer {api_token(client, 'nodal_rev')}"}
+    huge = 2**42
+    rollback = client.post("/api/v1/config/departments/REV/rollback", json={"version_id": huge}, headers=auth)
+    assert rollback.status_code == 403 and f"Version {huge} has no department REV" in rollback.get_json()["message"]
+    publish = client.post("/api/v1/config/departments/REV/publish", json={"text": REV_TEXT, "base_version_id": huge},
+                          headers=auth)
+    assert publish.status_code == 409 and publish.get_json()["message"]

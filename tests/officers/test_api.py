@@ -178,3 +178,10 @@ def test_the_api_is_in_the_openapi_document(client, db_session):
     assert "get" in spec["paths"]["/api/v1/officer/grievances"]
     assert "get" in spec["paths"]["/api/v1/officer/grievances/{number}"]
     assert "post" in spec["paths"]["/api/v1/officer/grievances/{number}/{action}"]
+
+
+def test_a_nul_byte_in_a_filter_is_a_400_not_a_500(client, db_session):
+    """PostgreSQL refuses NUL in a query's text: the inbox refuses it first (found by the API fuzzer)."""
+    token = api_token(client, "spl_tahsildar")
+    bad = client.get("/api/v1/officer/grievances?department=RE%00V&district=x", headers=bearer(token))
+    assert bad.status_code == 400 and set(bad.get_json()["errors"]) == {"department"} and bad.get_json()["message"]
