@@ -125,7 +125,11 @@ def parse_bytes(raw: bytes, name: str) -> tuple[SourceFile, list[ConfigError]]:
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{problem} ({exc.context})"
-        return source, [ConfigError(name, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, f"YAML syntax error: {problem}")]
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        lines = text.split("\n")
+        if line > len(lines):  # libyaml puts "end of file" on a line after the last one
+            line, column = len(lines), len(lines[-1]) + 1
+        return source, [ConfigError(name, line, column, f"YAML syntax error: {problem}")]
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other control characters)
         # libyaml reports the offset in the UTF-8 bytes it read.
         before = text.encode("utf-8")[: exc.position].decode("utf-8", "replace")
