@@ -12,7 +12,7 @@ bytes). The properties:
 - an Engine that published the good catalogue decides the known filings exactly as before after a failed
   load of a mutated one (the invalid catalogue never reaches it).
 
-CI runs a fixed, derandomised set of examples (about 15 s in all). `HYPOTHESIS_PROFILE=long` (or `make fuzz-config`)
+CI runs a fixed, derandomised set of examples (about 25 s in all). `HYPOTHESIS_PROFILE=long` (or `make fuzz-config`)
 runs fifty times as many, randomised; docs/security.md says what it found.
 """
 from __future__ import annotations
