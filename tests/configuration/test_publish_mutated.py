@@ -48,3 +48,15 @@ def test_a_mutated_file_is_refused_and_the_runtime_keeps_its_version(app, db_ses
         runtime.refresh(db_session, force=True)
         assert runtime.version_id == version_id == catalog.latest_version_id(db_session), name
         assert runtime.decide(filing) == decided, name
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+def test_a_new_department_with_an_impossible_date_is_refused_with_its_line(app, db_session):
+    sm = app.appbuilder.sm
+    admin = sm.find_user(username="admin_fuzz") or sm.add_user(
+        "admin_fuzz", "Admin", "Fuzz", "admin_fuzz@test.invalid", sm.find_role(services.ADMIN_ROLE), password="admin_fuzz")
+    text = services.TEMPLATE + "opened: 2026-02-30\n"
+    with pytest.raises(services.DraftInvalid) as info:  # was a ValueError from reading the code (a 500 for the upload)
+        services.create_department(db_session, admin, text, rules_runtime(app))
+    [error] = info.value.validation.errors
+    assert error.line == text.count("\n") and "2026-02-30 is not a date on the calendar" in error.message
