@@ -54,7 +54,7 @@ class Number(fields.Float):
     default_error_messages = {"invalid": "expected a number, got {input!r}"}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
             raise self.make_error("invalid", input=value)
         return value
 

@@ -378,6 +378,13 @@ def test_an_infinite_form_bound_is_refused():
     assert "expected a number" in error.message and error.path[-1] == "max"
 
 
+def test_a_form_bound_of_a_thousand_digits_does_not_crash_the_checker():
+    data = copy.deepcopy(DATA["fish.yaml"])
+    form = next(g["form"] for s in data["services"] for g in s["grievances"] if g.get("form"))
+    form.append({"name": "boats", "type": "number", "max": 10 ** 1000, "label": {"en": "Boats", "kn": "ದೋಣಿ"}})
+    check({"fish.yaml": dump(data), "mwd.yaml": ORIGINAL["mwd.yaml"]})  # was OverflowError (found by the long run)
+
+
 def test_a_long_list_in_a_condition_is_refused_not_a_hang():
     data = copy.deepcopy(DATA["fish.yaml"])
     data["routing"][1]["when"]["citizen.age"] = list(range(513))  # durable-rules looped forever compiling this
