@@ -332,6 +332,26 @@ def _bilingual_or_none(d):
     return Bilingual.of(d) if d else None
 
 
+# durable-rules 2.0.28 has fixed-size tables in its network: past 512 distinct tests under one node it loops
+# forever while compiling, past 128 "not present" tests or a few hundred rules on one node it refuses the
+# ruleset. Shipped departments use at most 16 tests in 5 rules; these limits keep every department far inside.
+MAX_RULES = 120
+MAX_TESTS = 120
+
+
+def _check_size(source: SourceFile, code: str, routing: list, errors: list) -> None:
+    if len(routing) > MAX_RULES:
+        errors.append(source.error(("routing", MAX_RULES), f"{code} has {len(routing)} routing rules; a department has at most {MAX_RULES}"))
+        return
+    tests = 0
+    for r in routing:
+        tests += sum(len(c.value) if c.op == "in" else 1 for c in cond.walk(r.condition))
+        if tests > MAX_TESTS:
+            errors.append(source.error(("routing", r.index, "when"), f"the routing rules of {code} test more than {MAX_TESTS} values "
+                                       "(each value of a list counts); group grievance types by service or category instead"))
+            return
+
+
 def _build_department(source: SourceFile, data, juris, grievance_types, where, errors) -> Department | None:
     start = len(errors)
     code = data["code"]
@@ -413,6 +433,7 @@ def _build_department(source: SourceFile, data, juris, grievance_types, where, e
             escalation=chain(r["escalation"], rp + ("escalation",)) if "escalation" in r else None,
             start_level=r.get("start_level", 1),
         ))
+    _check_size(source, code, rules, errors)
     if len(errors) > start:
         return None
     for s_index, s in enumerate(services):

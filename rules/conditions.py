@@ -9,6 +9,7 @@ in a numeric comparison gets a derived copy that exists only when the value is a
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -106,7 +107,25 @@ def _fact_condition(fact, value, check: FactCheck, report, path):
     return _cmp(fact, "eq", value, check, report, path)
 
 
+# durable-rules keeps numbers as C longs and doubles: infinities and NaN do not compile, and whole numbers
+# beyond 64 bits would be compared wrongly there, so a condition may not use them.
+_LONG = 2 ** 63
+
+
+def _odd_number(value) -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a number a rule can compare with"
+    if isinstance(value, int) and not isinstance(value, bool) and not -_LONG <= value < _LONG:
+        return "the number is too large; numbers in conditions lie between -9223372036854775808 and 9223372036854775807"
+    return None
+
+
 def _cmp(fact, op, value, check: FactCheck, report, path):
+    for i, v in enumerate(value if isinstance(value, list) else [value]):
+        problem = _odd_number(v)
+        if problem:
+            report(path + ((i,) if isinstance(value, list) else ()), problem)
+            return MATCH_EVERYTHING
     if op == "in":
         if not isinstance(value, list) or not value:
             report(path, "expected a non-empty list of values")

@@ -1,6 +1,7 @@
 """marshmallow schemas for one department file: the shape of each key, before cross-references are checked."""
 from __future__ import annotations
 
+import math
 import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -53,7 +54,7 @@ class Number(fields.Float):
     default_error_messages = {"invalid": "expected a number, got {input!r}"}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
             raise self.make_error("invalid", input=value)
         return value
 

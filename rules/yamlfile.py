@@ -5,12 +5,15 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
 import yaml
-from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import ConfigError, Path
 
 MAX_BYTES = 1024 * 1024
+# A department file nests about eight levels deep (routing[0].when.all[1].not.citizen.age.gte); far deeper
+# nesting is a mistake, and past a few hundred levels the checks below it (all recursive) would run out of stack.
+MAX_DEPTH = 40
 
 
 @dataclass
@@ -53,11 +56,18 @@ class _Refused(Exception):
 
 def _refuse_anchors_and_tags(text: str) -> None:
     """Anchors, aliases and explicit tags are refused: nodal officers never need them, and aliases
-    are how a small file expands into gigabytes. Checked on the event stream, before composing."""
+    are how a small file expands into gigabytes. Checked on the event stream, before composing, with the depth."""
     parser = _Loader(text)
+    depth = 0
     try:
         while parser.check_event():
             event = parser.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _Refused(f"lists and mappings are nested more than {MAX_DEPTH} levels deep here", event.start_mark)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
             if isinstance(event, AliasEvent):
                 raise _Refused("aliases (*name) are not allowed; write the value out in full", event.start_mark)
             if isinstance(event, (ScalarEvent, CollectionStartEvent)):
@@ -115,7 +125,16 @@ def parse_bytes(raw: bytes, name: str) -> tuple[SourceFile, list[ConfigError]]:
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{problem} ({exc.context})"
-        return source, [ConfigError(name, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, f"YAML syntax error: {problem}")]
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        lines = text.split("\n")
+        if line > len(lines):  # libyaml puts "end of file" on a line after the last one
+            line, column = len(lines), len(lines[-1]) + 1
+        return source, [ConfigError(name, line, column, f"YAML syntax error: {problem}")]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other control characters)
+        # libyaml reports the offset in the UTF-8 bytes it read.
+        before = text.encode("utf-8")[: exc.position].decode("utf-8", "replace")
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        return source, [ConfigError(name, line, col, f"character U+{_code_point(exc.character):04X} is not allowed in YAML: {exc.reason}")]
     except yaml.YAMLError as exc:
         return source, [ConfigError(name, 1, 1, f"YAML syntax error: {exc}")]
     if node is None:
@@ -124,6 +143,10 @@ def parse_bytes(raw: bytes, name: str) -> tuple[SourceFile, list[ConfigError]]:
     constructor = yaml.SafeLoader("")
     source.data = _build(node, (), source, errors, constructor)
     return source, errors
+
+
+def _code_point(character) -> int:
+    return ord(character) if isinstance(character, str) else int(character)  # libyaml gives a number, PyYAML a str
 
 
 def _build(node, path, source: SourceFile, errors, constructor):

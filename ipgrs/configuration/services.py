@@ -169,7 +169,7 @@ def file_name_for_new(version: RulesetVersion, code: str) -> str:
 def _code_of(text: str) -> str | None:
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, OverflowError):  # ValueError: a date not on the calendar (2026-02-30)
         return None
     return str(data.get("code")) if isinstance(data, dict) and data.get("code") is not None else None
 
