@@ -48,7 +48,10 @@ class RulesRuntime:
             except rules.ConfigInvalid as exc:
                 log.error("published version %s does not load; keeping version %s: %s", latest_id, self.version_id, exc)
                 return
-            self._load(latest_id, catalogue)
+            try:
+                self._load(latest_id, catalogue)
+            except Exception:  # noqa: BLE001 - the engine refused to compile it: keep serving the version we have
+                log.exception("published version %s does not compile; keeping version %s", latest_id, self.version_id)
 
     def adopt(self, version_id: int, catalogue: rules.Catalogue) -> None:
         """Loads a version this process has just published and built already (saves building it again)."""

@@ -3,6 +3,7 @@ postings and the CSV import. Pages parse and render; the work is done by inbox, 
 from __future__ import annotations
 
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, SimpleFormView, expose, has_access
@@ -20,6 +21,8 @@ from ..grievances.models import CHANNELS
 from ..portal.i18n import STATUS
 from . import handling, importer, inbox
 from .models import Officer, Posting
+
+IST = ZoneInfo("Asia/Kolkata")
 
 
 def _catalogue():
@@ -152,7 +155,7 @@ class OfficerInboxView(BaseView):
             available=handling.available_actions(g, scope), titles=handling.ACTION_TITLES,
             reasons=workflow.REJECTION_REASONS, districts=cat.jurisdictions.districts, channels=CHANNELS,
             form_labels=_form_labels(g), office=handling.office_of(g), form_action=form_action, errors=errors or {},
-            values=values or {}, conflict=conflict, today=clock.now().date().isoformat(),
+            values=values or {}, conflict=conflict, today=clock.now().astimezone(IST).date().isoformat(),  # the date input's minimum: today in Bengaluru
             events=sorted(g.events, key=lambda e: (e.at, e.id)), explain=explain.explain(db.session, g, cat),
         ), status
 

@@ -272,3 +272,15 @@ def test_documents_follow_the_inbox_scope(client, db_session):
     client.get("/logout/")
     staff_login(client, "operator", "operator")
     assert client.get(url).status_code == 404
+
+
+def test_the_interim_reply_date_starts_at_today_in_bengaluru(client, db_session):
+    g = rtc_in_anekal(db_session)
+    officer_login(client, "spl_tahsildar")
+    now = clock.now()
+    late_evening = datetime.combine(now.date(), time(20), tzinfo=ZoneInfo("UTC"))  # 01:30 the next day in IST
+    with clock.travel(late_evening - now):
+        html = client.get(f"/officer/grievances/{g.number}").data.decode()
+        bengaluru_today = clock.now().astimezone(IST).date()
+    assert bengaluru_today == late_evening.date() + timedelta(days=1)
+    assert f'name="expected_date" class="form-control" min="{bengaluru_today.isoformat()}"' in html
