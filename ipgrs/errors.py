@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import jsonify, render_template_string, request
+from flask import abort, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -36,10 +36,17 @@ def register(app) -> None:
                            status=401), 401
 
     @app.before_request
-    def nul_in_an_api_path():
-        # No grievance number, code or name has a NUL, and PostgreSQL refuses one in a query (a 500, found by the fuzzer).
-        if request.path.startswith("/api/") and "\x00" in request.path:
-            return jsonify(message="There is nothing at this address.", status=404), 404
+    def nul_in_the_address():
+        # No grievance number, code, name or filter value has a NUL, and PostgreSQL refuses one in a query (a 500,
+        # found by the fuzzer): refused here once for every page and API (Open311 too), not in each query.
+        if "\x00" in request.path:
+            abort(404)
+        bad = sorted({name.replace("\x00", "?") for name, value in request.args.items(multi=True) if "\x00" in name + value})
+        if bad and wants_json() and not request.path.startswith("/open311/"):
+            return jsonify(message="Please correct the fields listed.",
+                           errors={name: [f"{name}: not a valid value."] for name in bad}), 400
+        if bad:
+            abort(400, description=" ".join(f"{name}: not a valid value." for name in bad))
         return None
 
     @app.after_request

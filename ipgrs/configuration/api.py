@@ -8,6 +8,7 @@ from flask_appbuilder.security.decorators import protect
 
 from ..extensions import db
 from . import services
+from .views import json_object
 
 
 class ConfigApi(BaseApi):
@@ -22,12 +23,8 @@ class ConfigApi(BaseApi):
     def _runtime(self):
         return current_app.extensions["ipgrs.rules"]
 
-    def _body(self) -> dict:
-        body = request.get_json(silent=True)
-        return body if isinstance(body, dict) else {}  # a JSON number or list is as good as no body: fields are missing
-
     def _text(self):
-        body = self._body()
+        body = json_object()
         text = body.get("text")
         return body, (text if isinstance(text, str) else None)
 
@@ -152,7 +149,7 @@ class ConfigApi(BaseApi):
             403: {description: Not a nodal officer of this department}
             404: {$ref: '#/components/responses/404'}
         """
-        body = self._body()
+        body = json_object()
         target = body.get("version_id")
         if not isinstance(target, int):
             return self.response_400(message="version_id is required.")

@@ -36,9 +36,10 @@ def _date(value, name: str):
         raise ValueError(f"{name}: a date like 2026-01-31.") from None
 
 
-def _json_object() -> dict:
+def json_object() -> dict:
+    """The request's JSON body when it is an object; a JSON number or list has none of the fields, as no body."""
     body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else {}  # a JSON number or list has none of the fields
+    return body if isinstance(body, dict) else {}
 
 
 def _json_error(status: int, message: str, **extra):
@@ -118,7 +119,7 @@ class ConfigEditorView(BaseView):
     @expose("/<code>/validate", methods=["POST"])
     @has_access_api
     def validate(self, code):
-        body = _json_object()
+        body = json_object()
         text = body.get("text")
         if not isinstance(text, str):
             return _json_error(400, "text: the department's YAML is required.")
@@ -136,7 +137,7 @@ class ConfigEditorView(BaseView):
     @has_access_api
     def simulate(self, code):
         """Dry run: re-decides the department's recent grievances under the text (nothing is written)."""
-        body = _json_object()
+        body = json_object()
         text = body.get("text")
         if not isinstance(text, str):
             return _json_error(400, "text: the department's YAML is required.")
@@ -169,7 +170,7 @@ class ConfigEditorView(BaseView):
     @expose("/<code>/draft", methods=["POST"])
     @has_access_api
     def save(self, code):
-        body = _json_object()
+        body = json_object()
         text = body.get("text")
         if not isinstance(text, str):
             return _json_error(400, "text: the department's YAML is required.")
@@ -185,7 +186,7 @@ class ConfigEditorView(BaseView):
     @has_access_api
     def publish(self, code):
         """Saves the text as the draft, then publishes it on the version the draft was started from."""
-        body = _json_object()
+        body = json_object()
         text, message = body.get("text"), body.get("message") or ""
         if not isinstance(text, str) or not isinstance(message, str):
             return _json_error(400, "text: the department's YAML is required.")

@@ -37,3 +37,12 @@ def test_a_nul_in_an_api_path_is_a_404_not_a_500(client, db_session):
                        ("/api/v1/config/departments/RE%00V", api_token(client, "admin"))):
         response = client.get(url, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 404 and response.get_json()["message"], (url, response.data[:300])
+
+
+def test_a_nul_byte_in_any_query_or_path_is_refused_before_any_query(client):
+    """Refused once for the whole platform: the pages, the catalogue search and the dashboards alike."""
+    search = client.get("/api/v1/catalog/search?q=rt%00c")
+    assert search.status_code == 400 and search.get_json()["errors"] == {"q": ["q: not a valid value."]}
+    page = client.get("/transparency?department=RE%00V")
+    assert page.status_code == 400 and b"department: not a valid value." in page.data and b"Traceback" not in page.data
+    assert client.get("/citizen/grievances/KA%00").status_code == 404
