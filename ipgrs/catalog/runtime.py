@@ -27,6 +27,11 @@ class RulesRuntime:
     def catalogue(self) -> rules.Catalogue | None:
         return self.engine.catalogue
 
+    def current(self, session: Session) -> rules.Catalogue | None:
+        """The latest published catalogue (refreshed first: a new process has none until its first refresh)."""
+        self.refresh(session)
+        return self.engine.catalogue
+
     def refresh(self, session: Session, force: bool = False) -> None:
         """Loads a newer published version if there is one; cheap when called often (one indexed query,
         at most every `refresh_seconds`)."""

@@ -143,7 +143,7 @@ class MeApi(BaseApi):
         """
         runtime = current_app.extensions["ipgrs.rules"]
         try:
-            services.update_profile(db.session, g.citizen, _json_body(), runtime.catalogue.jurisdictions)
+            services.update_profile(db.session, g.citizen, _json_body(), runtime.current(db.session).jurisdictions)
         except services.ProfileInvalid as exc:
             return jsonify(message="Please correct the profile.", errors=exc.errors), 400
         return jsonify(citizen=citizen_json(g.citizen))

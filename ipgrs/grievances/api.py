@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from flask import g, jsonify, request
 from flask_appbuilder.api import BaseApi, expose
@@ -14,7 +15,13 @@ from .models import Grievance
 from .queries import grievance_view, loaded_for_view
 
 
+CLIENT_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
 def _filing_from_request() -> services.FilingRequest | tuple:
+    client_key = request.headers.get("Idempotency-Key")
+    if client_key is not None and not CLIENT_KEY.fullmatch(client_key):
+        return jsonify(message="Idempotency-Key: 1 to 64 letters, digits, '.', '_', ':' or '-' (a UUID will do)."), 400
     if request.mimetype == "multipart/form-data":
         try:
             body = json.loads(request.form.get("data", "{}"))
@@ -32,7 +39,7 @@ def _filing_from_request() -> services.FilingRequest | tuple:
     return services.FilingRequest(
         grievance_type=str(body.get("grievance_type") or ""), description=str(body.get("description") or ""),
         category=body.get("category"), subcategory=body.get("subcategory"), form=form, location=location,
-        uploads=uploads, channel="APP")
+        uploads=uploads, channel="APP", client_key=client_key)
 
 
 class GrievanceApi(BaseApi):
@@ -59,7 +66,17 @@ class GrievanceApi(BaseApi):
                     subcategory: {type: string}
                     form: {type: object}
                     location: {type: object}
+          parameters:
+          - in: header
+            name: Idempotency-Key
+            required: false
+            schema: {type: string, pattern: "^[A-Za-z0-9._:-]{1,64}$"}
+            description: >
+              A key the app makes for this filing (a UUID) and sends again with it when it re-sends after a lost
+              answer: the same key from the same citizen finds the grievance filed the first time (200) instead of
+              filing a second one.
           responses:
+            200: {description: "Filed before with this Idempotency-Key: the same grievance; Idempotent-Replayed: true"}
             201: {description: "Filed: number, status, with, due_at"}
             400: {description: "Errors by field: {message, errors: {field: [sentences]}}"}
             401: {description: No valid token}
@@ -68,10 +85,13 @@ class GrievanceApi(BaseApi):
         if isinstance(filing, tuple):
             return filing
         try:
-            grievance = services.file_grievance(db.session, g.citizen, filing)
+            grievance, new = services.file_once(db.session, g.citizen, filing)
         except services.FilingInvalid as exc:
             return jsonify(message="The grievance was not filed: please correct the fields listed.", errors=exc.errors), 400
-        return jsonify(grievance=grievance_view(loaded_for_view(db.session, grievance))), 201
+        answer = jsonify(grievance=grievance_view(loaded_for_view(db.session, grievance)))
+        if not new:
+            answer.headers["Idempotent-Replayed"] = "true"
+        return answer, 201 if new else 200
 
     @expose("", methods=["GET"])
     @token_required

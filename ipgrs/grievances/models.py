@@ -37,6 +37,7 @@ class Grievance(Model):
         Index("ix_grievance_escalation_due", "due_at", postgresql_where=ESCALATION_WATCH, sqlite_where=ESCALATION_WATCH),
         Index("ix_grievance_created_at", "created_at"),                                   # dashboards' drill-down
         Index("ix_grievance_department_status_due", "department_id", "status", "due_at"),  # weekly pendency report
+        Index("ux_grievance_citizen_client_key", "citizen_id", "client_key", unique=True),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)  # KA-2026-00012345, from the id
@@ -81,6 +82,8 @@ class Grievance(Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The app's Idempotency-Key: a filing re-sent after a lost answer finds this grievance instead of a second one.
+    client_key: Mapped[str | None] = mapped_column(String(64))
 
     __mapper_args__ = {"version_id_col": row_version}  # optimistic locking: two officers, one wins
 

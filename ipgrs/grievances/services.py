@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import rules
@@ -56,6 +57,7 @@ class FilingRequest:
     # Its number in the system it came from (a CPGRAMS registration number), for a plugin that brought it in:
     # given to "grievance.filed" subscribers; such a grievance did not see our form, so its fields are optional.
     reference: str | None = None
+    client_key: str | None = None  # the app's Idempotency-Key (file_once)
 
 
 def _runtime():
@@ -169,6 +171,29 @@ def file_grievance(session: Session, citizen: Citizen, request: FilingRequest) -
     return grievance
 
 
+def file_once(session: Session, citizen: Citizen, request: FilingRequest) -> tuple[Grievance, bool]:
+    """Files unless this citizen already filed with the request's client key: (grievance, whether it is new).
+
+    A phone that lost the answer sends the same filing again with the same key; it gets the grievance it filed,
+    and the citizen gets one grievance and one SMS, even when the two requests race (the unique index decides)."""
+    if not request.client_key:
+        return file_grievance(session, citizen, request), True
+    earlier = _filed_with_key(session, citizen.id, request.client_key)
+    if earlier is not None:
+        return earlier, False
+    try:
+        return file_grievance(session, citizen, request), True
+    except IntegrityError:
+        earlier = _filed_with_key(session, citizen.id, request.client_key)
+        if earlier is None:
+            raise
+        return earlier, False
+
+
+def _filed_with_key(session: Session, citizen_id: int, key: str) -> Grievance | None:
+    return session.scalar(select(Grievance).where(Grievance.citizen_id == citizen_id, Grievance.client_key == key))
+
+
 def _record(session, citizen, request, gt, category, subcategory, description, clean_form, location, decision, facts, stored, now):
     runtime = _runtime()
     gt_row = session.scalar(select(GrievanceTypeRow).where(GrievanceTypeRow.code == gt.code))
@@ -188,7 +213,7 @@ def _record(session, citizen, request, gt, category, subcategory, description, c
         decision={**decision.as_dict(), "facts": facts}, level=assignment.level,
         assigned_post_id=assignment.post.id, assigned_officer_id=assignment.officer.id if assignment.officer else None,
         vacancy_note=("Vacant, skipped: " + "; ".join(assignment.vacancies))[:500] if assignment.vacancies else None,
-        due_at=due_at, created_at=now, updated_at=now,
+        due_at=due_at, created_at=now, updated_at=now, client_key=request.client_key,
     )
     session.add(grievance)
     session.flush()

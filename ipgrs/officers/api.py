@@ -56,7 +56,7 @@ def grievance_json(g, scope: str) -> dict:
                     "from_status": e.from_status, "to_status": e.to_status, "note": e.note,
                     "visible_to_citizen": e.visible_to_citizen, "data": e.data} for e in sorted(g.events, key=lambda e: (e.at, e.id))],
         "actions": handling.available_actions(g, scope),
-        "explain": explain.explain(db.session, g, current_app.extensions["ipgrs.rules"].catalogue),
+        "explain": explain.explain(db.session, g, current_app.extensions["ipgrs.rules"].current(db.session)),
     })
     return view
 

@@ -208,3 +208,48 @@ def test_filings_in_threads_during_20_publishes_each_routed_by_exactly_one_compl
         assert len(routed_by & set(published)) >= 5, sorted(routed_by)
         assert {g.decision["post"] for g in grievances} == {"AC", "TAHSILDAR"}
         db.session.remove()
+
+
+def test_one_filing_sent_twice_at_once_with_one_idempotency_key_is_one_grievance(apps):
+    """A phone re-sends a filing while the first request is still in flight, to the other web process: the
+    unique index decides, both answers carry the same grievance, one of them says it is not new."""
+    from ipgrs.citizens.models import Citizen
+    from ipgrs.extensions import db
+    from ipgrs.grievances.services import file_once
+    from ipgrs.notifications.models import Notification
+
+    with apps[0].app_context():
+        citizen_id = make_citizen(db.session, **HUNSUR).id
+        db.session.remove()
+    barrier, answers, failures = threading.Barrier(2), [], []
+
+    def send(app, key):
+        with app.app_context():
+            try:
+                citizen = db.session.get(Citizen, citizen_id)
+                barrier.wait(timeout=30)
+                grievance, new = file_once(db.session, citizen, rtc_filing(client_key=key))
+                answers.append((grievance.number, new))
+            except Exception as exc:  # noqa: BLE001
+                failures.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    keys = [f"phone-7f3a-{i:04d}" for i in range(5)]  # the race does not always overlap: a few filings
+    for key in keys:
+        answers.clear()
+        barrier.reset()
+        threads = [threading.Thread(target=send, args=(app, key)) for app in apps]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not failures, failures
+        assert len({number for number, _ in answers}) == 1 and sorted(new for _, new in answers) == [False, True], answers
+    with apps[0].app_context():
+        filed = db.session.scalars(select(Grievance).where(Grievance.citizen_id == citizen_id)).all()
+        assert sorted(g.client_key for g in filed) == keys
+        for g in filed:
+            sms = db.session.scalars(select(Notification.key).where(Notification.key.like(f"grievance:{g.number}:filed:%"))).all()
+            assert sms == [f"grievance:{g.number}:filed:sms"]
+        db.session.remove()

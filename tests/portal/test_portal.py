@@ -92,6 +92,48 @@ def test_api_register_profile_file_list_and_read(client, app, db_session):
     assert [e["kind"] for e in one["events"]] == ["filed", "assigned"]
 
 
+def test_a_process_that_has_not_loaded_the_rules_yet_saves_a_profile(client, app, db_session, monkeypatch):
+    from ipgrs.catalog.runtime import RulesRuntime
+
+    token = api_token(client, app, db_session, "9845000017")
+    monkeypatch.setitem(app.extensions, "ipgrs.rules", RulesRuntime())  # a web process's first request (was a 500)
+    saved = client.put("/api/v1/me", headers={"Authorization": f"Bearer {token}"},
+                       json={"name": "Asha", "district": "Mysuru", "taluk": "Hunsur", "pincode": "571105"})
+    assert saved.status_code == 200 and saved.get_json()["citizen"]["profile_complete"]
+
+
+def test_a_filing_sent_again_with_its_idempotency_key_is_not_filed_twice(client, app, db_session):
+    from ipgrs.notifications.models import Notification
+
+    token = api_token(client, app, db_session, "9845000015")
+    auth = {"Authorization": f"Bearer {token}"}
+    client.put("/api/v1/me", headers=auth, json={"name": "Asha", "district": "Mysuru", "taluk": "Hunsur", "pincode": "571105"})
+    body = {"grievance_type": "REV_RTC_NOT_ISSUED", "description": "RTC pending for a long time now.",
+            "form": {"survey_number": "45/1", "village_name": "Hunsur"}}
+    first = client.post("/api/v1/grievances", headers={**auth, "Idempotency-Key": "a1b2c3d4-0001"}, json=body)
+    again = client.post("/api/v1/grievances", headers={**auth, "Idempotency-Key": "a1b2c3d4-0001"}, json=body)
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    number = first.get_json()["grievance"]["number"]
+    assert again.get_json()["grievance"]["number"] == number
+    other = client.post("/api/v1/grievances", headers={**auth, "Idempotency-Key": "a1b2c3d4-0002"}, json=body)
+    unkeyed = client.post("/api/v1/grievances", headers=auth, json=body)
+    assert other.status_code == unkeyed.status_code == 201
+    numbers = [g["number"] for g in client.get("/api/v1/grievances", headers=auth).get_json()["grievances"]]
+    assert sorted(numbers) == sorted({number, other.get_json()["grievance"]["number"], unkeyed.get_json()["grievance"]["number"]})
+    filed_sms = db_session.query(Notification).filter(Notification.key == f"grievance:{number}:filed:sms").count()
+    assert filed_sms == 1
+    # Another citizen's key of the same text is theirs: it files.
+    token_b = api_token(client, app, db_session, "9845000016")
+    auth_b = {"Authorization": f"Bearer {token_b}"}
+    client.put("/api/v1/me", headers=auth_b, json={"name": "Ravi", "district": "Mysuru", "taluk": "Hunsur", "pincode": "571105"})
+    theirs = client.post("/api/v1/grievances", headers={**auth_b, "Idempotency-Key": "a1b2c3d4-0001"}, json=body)
+    assert theirs.status_code == 201 and theirs.get_json()["grievance"]["number"] != number
+    for bad in ("", "x" * 65, "key with spaces", "ಕೀ"):
+        refused = client.post("/api/v1/grievances", headers={**auth, "Idempotency-Key": bad.encode().decode("latin-1")}, json=body)
+        assert refused.status_code == 400 and "Idempotency-Key" in refused.get_json()["message"], bad
+
+
 def test_api_filing_errors_are_json_by_field(client, app, db_session):
     token = api_token(client, app, db_session, "9845000005")
     auth = {"Authorization": f"Bearer {token}"}
