@@ -25,6 +25,28 @@ def wants_json() -> bool:
             or request.accept_mimetypes.best == "application/json")
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """The database is restarting, unreachable, out of connections or locked: the request may succeed if sent
+    again in a few seconds (the mobile app re-sends a filing with its Idempotency-Key)."""
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.DisconnectionError, sa_exc.TimeoutError)):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+
+
+def _unavailable(exc: BaseException):
+    from .i18n import tr
+
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
+    message = tr("The service is busy for a moment. Please try again in a few seconds.")
+    if wants_json():
+        answer = jsonify(message=message, status=503)
+    else:
+        answer = _page(503, message)
+    return answer, 503, {"Retry-After": "5"}
+
+
 def register(app) -> None:
     jwt = app.extensions.get("flask-jwt-extended")  # FAB's JWTManager (POST /api/v1/security/login)
     if jwt is not None:
@@ -75,6 +97,8 @@ def register(app) -> None:
     def unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if database_unavailable(exc):
+            return _unavailable(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         from .i18n import tr
 
