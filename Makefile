@@ -1,4 +1,4 @@
-# ipgrs — two commands: `make run` and `make test` (plus `make bench` and `make fuzz`).
+# ipgrs — two commands: `make run` and `make test` (plus `make bench`, `make fuzz` and `make loadtest`).
 VENV ?= .venv
 # durable-rules does not import on Python 3.13: take the newest interpreter from 3.12 down to 3.10.
 PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
@@ -6,7 +6,7 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz fuzz-config bench install clean
+.PHONY: run test fuzz fuzz-config bench loadtest install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "ipgrs needs Python 3.10, 3.11 or 3.12 (durable-rules does not run on 3.13)"; exit 1; }
@@ -38,6 +38,12 @@ bench: $(STAMP)
 	$(PY) bench/rules_bench.py $(BENCH_ARGS); rules=$$?; $(PY) bench/filing_bench.py $(BENCH_ARGS); filing=$$?; \
 	$(PY) bench/escalation_bench.py $(BENCH_ARGS); escalation=$$?; $(PY) bench/dashboard_bench.py $(BENCH_ARGS) && \
 	test $$rules -eq 0 && test $$filing -eq 0 && test $$escalation -eq 0
+
+# The load test with injected faults (loadtest/run.py, docs/reliability.md): 5 minutes of mixed traffic against
+# gunicorn, a Celery worker and a PostgreSQL server of its own while the SMS gateway, CPGRAMS, the worker and
+# PostgreSQL fail; then the audit. LOADTEST_ARGS="--short" is the CI run; "--duration 600 --users 40" a longer one.
+loadtest: $(STAMP)
+	$(PY) -m loadtest.run $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

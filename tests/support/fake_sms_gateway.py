@@ -2,12 +2,14 @@
 
 It speaks what HttpSmsProvider expects: POST JSON {to, sender, message, reference} with a bearer token,
 answering 200 {"id": "fake-N"}. `fail(times, status)` answers the next requests with an error status,
+`failure_rate` answers that share of requests, at random, with 503 (the load test's flaky gateway),
 `slow(seconds)` sleeps before answering, `stop()` closes the port (connections are refused) and `start()`
 opens the same port again.
 """
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,8 +27,11 @@ class Received:
 
 
 class FakeSmsGateway:
-    def __init__(self, token: str = "test-gateway-token"):
+    def __init__(self, token: str = "test-gateway-token", failure_rate: float = 0.0, seed: int = 1902):
         self.token = token
+        self.failure_rate = failure_rate
+        self.failed = 0                      # requests answered 503 by failure_rate
+        self._random = random.Random(seed)
         self.messages: list[Received] = []   # accepted messages, in order
         self.requests = 0                    # every request that reached the handler, accepted or not
         self.port = 0
@@ -78,6 +83,9 @@ class FakeSmsGateway:
         with self._lock:
             self.requests += 1
             status = self._failures.pop(0) if self._failures else None
+            if status is None and self.failure_rate and self._random.random() < self.failure_rate:
+                status = 503
+                self.failed += 1
         if self._delay:
             time.sleep(self._delay)
         if request.path != "/v1/messages":
