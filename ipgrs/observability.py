@@ -35,15 +35,21 @@ RULE_DECISIONS = Counter("ipgrs_rule_decisions", "Routing decisions the rules en
                          ["department", "outcome"])
 
 
+def json_formatter() -> logging.Formatter:
+    """One JSON object per line (time, level, logger, message), for the log shipper."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
+
+
 def configure_logging(log_format: str) -> None:
-    """`json`: one JSON object per line (time, level, logger, message) for the log shipper; else readable text.
-    Log calls never carry citizens' mobiles or names (the code logs ids and numbers only)."""
+    """`json`: one JSON object per line (json_formatter) for the log shipper; else readable text.
+    Log calls never carry citizens' mobiles, names, addresses or OTPs (the code logs ids, counts and masked
+    recipients only; tests/privacy/test_logs.py runs the main flows at DEBUG and checks)."""
     root = logging.getLogger()
     if log_format == "json":
-        from pythonjsonlogger.json import JsonFormatter
-
-        formatter = JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                                  rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
+        formatter = json_formatter()
         if not any(getattr(h, "_ipgrs_json", False) for h in root.handlers):
             handler = logging.StreamHandler()
             handler.setFormatter(formatter)

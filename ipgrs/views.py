@@ -47,6 +47,9 @@ def register(appbuilder) -> None:
     from .open311 import views as open311_views
 
     open311_views.register(appbuilder)
+    from .citizens import views as citizen_views
+
+    citizen_views.register(appbuilder)
     current_app.register_blueprint(open311_api.blueprint)
 
     _declare_fab_openapi(appbuilder)

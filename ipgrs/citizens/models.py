@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..catalog.models import utcnow
 from ..columns import UtcDateTime
+from .privacy import mask_mobile
 
 LANGUAGES = ("en", "kn")
 
@@ -37,7 +38,7 @@ class Citizen(Model):
 
     @property
     def masked_mobile(self) -> str:
-        return self.mobile[:3] + "******" + self.mobile[-4:]
+        return mask_mobile(self.mobile)
 
     def age_on(self, day: date) -> int | None:
         if self.date_of_birth is None:
@@ -76,3 +77,24 @@ class CitizenToken(Model):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     citizen: Mapped[Citizen] = relationship()
+
+
+class ProfileRead(Model):
+    """The access log: one staff login opened one citizen's full profile (citizens.profiles). Rows are only ever
+    inserted; the administrator's "Access log" lists them and nobody edits or deletes them."""
+
+    __tablename__ = "profile_read_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    username: Mapped[str] = mapped_column(String(128))      # as it was at the time of the read
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id"), index=True)
+    source: Mapped[str] = mapped_column(String(40))         # the page or API that showed it, e.g. admin/citizens
+    client: Mapped[str] = mapped_column(String(64))         # keyed hash of the client address, as OtpChallenge.client
+    citizen: Mapped[Citizen] = relationship()
+
+
+@event.listens_for(ProfileRead, "before_update")
+@event.listens_for(ProfileRead, "before_delete")
+def _access_log_is_append_only(mapper, connection, target):
+    raise PermissionError("the profile access log is only ever appended to")

@@ -46,11 +46,16 @@ def _keyed(value: str) -> str:
     return hmac.new(current_app.config["SECRET_KEY"].encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
+def client_hash(client_address: str | None) -> str:
+    """A keyed hash of a client's address: counts requests from one address without storing the address."""
+    return _keyed("client:" + (client_address or "?"))
+
+
 def request_otp(session: Session, raw_mobile, client_address: str, language: str = "en") -> OtpSent:
     """Sends a login code. Known and unknown numbers get the same answer, so the API does not tell who is registered."""
     mobile = normalise_mobile(raw_mobile)
     now = clock.now()
-    client = _keyed("client:" + (client_address or "?"))
+    client = client_hash(client_address)
     hour_ago = now - timedelta(hours=1)
     last = session.scalar(select(func.max(OtpChallenge.created_at)).where(OtpChallenge.mobile == mobile))
     if last is not None:

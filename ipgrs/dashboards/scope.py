@@ -43,7 +43,8 @@ class Scope:
 
     @property
     def sees_mobiles(self) -> bool:
-        """Exports carry citizens' mobile numbers only for officers, who call citizens about their own grievances."""
+        """Exports carry citizens' mobile numbers only for officers, whose scope is the grievances at the posts they
+        hold: they call the citizens (citizens.privacy, docs/security.md "Personal data")."""
         return self.kind == POSTS
 
     def condition(self, source):

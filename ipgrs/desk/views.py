@@ -7,6 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..citizens import profiles
 from ..citizens import services as citizens
 from ..citizens.models import Citizen
 from ..extensions import db
@@ -97,6 +98,12 @@ class OperatorDeskView(BaseView):
         citizen = _citizen(state)
         if citizen is None or not state.get("verified"):
             return redirect(url_for("OperatorDeskView.start"))
+        if request.method == "GET":  # the form shows the citizen's profile: a full-profile read, logged first
+            try:
+                profiles.read(db.session, citizen.id, current_user, profiles.DESK_PROFILE, request.remote_addr)
+            except profiles.NotLogged as exc:
+                return render_template("desk/start.html", error=str(exc), values={"channel": state.get("channel")},
+                                       channels=[(c, CHANNELS[c]) for c in OPERATOR_CHANNELS]), 503
         errors, values = {}, {k: getattr(citizen, k) or "" for k in citizens.PROFILE_FIELDS}
         if request.method == "POST":
             values = request.form.to_dict()

@@ -48,6 +48,13 @@ def grievance_view(g: Grievance, with_events: bool = False) -> dict:
     return view
 
 
+def of_citizen(session: Session, citizen_id: int, limit: int = 100) -> list[Grievance]:
+    """A citizen's grievances, newest first, for the administrator's profile page."""
+    return list(session.scalars(select(Grievance).options(joinedload(Grievance.grievance_type), joinedload(Grievance.department))
+                                .where(Grievance.citizen_id == citizen_id)
+                                .order_by(Grievance.created_at.desc(), Grievance.id.desc()).limit(limit)))
+
+
 def can_read_attachment(item: GrievanceAttachment, citizen) -> bool:
     """The citizen who filed it, the officer it is assigned to, and administrators."""
     g = item.grievance

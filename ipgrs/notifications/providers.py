@@ -15,6 +15,7 @@ from typing import Protocol
 import httpx
 
 from .. import clock
+from ..citizens.privacy import mask_contact
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,7 @@ class Provider(Protocol):
 
 def mask_recipient(recipient: str) -> str:
     """+919876543210 → +91******3210; ravi.kumar@example.org → r***@example.org (for logs)."""
-    if "@" in recipient:
-        local, _, domain = recipient.rpartition("@")
-        return (local[:1] or "?") + "***@" + domain
-    if len(recipient) <= 7:
-        return "*" * len(recipient)
-    return recipient[:3] + "*" * (len(recipient) - 7) + recipient[-4:]
+    return mask_contact(recipient)
 
 
 class LogProvider:

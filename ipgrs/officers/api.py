@@ -11,6 +11,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from .. import clock
+from ..citizens import privacy
 from ..extensions import db
 from ..grievances import actions, explain, workflow
 from . import handling, inbox
@@ -35,16 +36,16 @@ def row_json(row: inbox.InboxRow) -> dict:
 
 
 def grievance_json(g, scope: str) -> dict:
-    """Everything the officer needs to act: the citizen's name and mobile only for the officer holding the post."""
+    """Everything the officer needs to act. The citizen's name and mobile, the street address and the contact details
+    in the form only for the officer holding the post; a supervisor gets them masked (citizens.privacy)."""
     mine = scope == inbox.MINE
     view = row_json(inbox.InboxRow(g, scope, inbox.sla_of(g)))
     version = g.ruleset_version
+    personal = privacy.grievance_view(g, full=mine)
     view.update({
-        "citizen": {"name": g.citizen.name, "mobile": g.citizen.mobile} if mine else None,
-        "category": g.category, "subcategory": g.subcategory, "description": g.description, "form": g.form_data,
-        "location": {"district": g.district.name_en if g.district else None, "taluk": g.taluk.name_en if g.taluk else None,
-                     "locality": g.locality, "landmark": g.landmark, "pincode": g.pincode,
-                     "latitude": g.latitude, "longitude": g.longitude},
+        "citizen": personal["citizen"] or {"name": None, "mobile": g.citizen.masked_mobile},
+        "category": g.category, "subcategory": g.subcategory, "description": personal["description"],
+        "form": personal["form"], "location": personal["location"],
         "officer": g.assigned_officer.name if g.assigned_officer else None, "vacancy_note": g.vacancy_note,
         "transfer_count": g.transfer_count, "reopen_count": g.reopen_count, "escalation_count": g.escalation_count,
         "routing": {"explanation": list(g.decision.get("explanation") or []), "rules_fired": list(g.decision.get("rules_fired") or []),

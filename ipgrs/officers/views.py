@@ -15,6 +15,7 @@ from sqlalchemy import select
 from wtforms import BooleanField
 
 from .. import clock
+from ..citizens import privacy
 from ..extensions import db
 from ..grievances import actions, explain, workflow
 from ..grievances.models import CHANNELS
@@ -151,6 +152,7 @@ class OfficerInboxView(BaseView):
         cat = _catalogue()
         return self.render_template(
             "officers/grievance.html", gv=g, scope=scope, mine=scope == inbox.MINE, sla=inbox.sla_of(g),
+            personal=privacy.grievance_view(g, full=scope == inbox.MINE),
             sla_text=inbox.sla_text(g), status_label=STATUS.get(g.status, (g.status,))[0],
             available=handling.available_actions(g, scope), titles=handling.ACTION_TITLES,
             reasons=workflow.REJECTION_REASONS, districts=cat.jurisdictions.districts, channels=CHANNELS,

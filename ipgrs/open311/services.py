@@ -22,6 +22,7 @@ from .. import clock
 from ..catalog.models import GrievanceType as GrievanceTypeRow
 from ..citizens.models import Citizen
 from ..citizens.phone import InvalidMobile, normalise_mobile
+from ..citizens.privacy import mask_text
 from ..grievances import services as filing
 from ..grievances import workflow
 from ..grievances.models import Grievance
@@ -147,19 +148,6 @@ def service_definition(session: Session, service_code: str, lang: str = "en") ->
 
 # --- reading service requests ------------------------------------------------------------------------
 
-_PHONE = re.compile(r"(?<!\w)(?:\+?\d[\d\s-]{7,}\d)(?!\w)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-def _masked(text: str) -> str:
-    """E-mail addresses and runs of 10 or more digits (mobile, Aadhaar, account numbers) masked; dates and
-    survey numbers kept."""
-    def number(match):
-        return "[number removed]" if sum(c.isdigit() for c in match.group(0)) >= 10 else match.group(0)
-
-    return _PHONE.sub(number, _EMAIL.sub("[e-mail removed]", text or ""))
-
-
 def _w3c(moment: datetime | None) -> str | None:
     if moment is None:
         return None
@@ -203,7 +191,7 @@ def as_service_request(g: Grievance, lang: str = "en") -> dict:
         "status_notes": kn if lang == "kn" else en,
         "service_name": g.grievance_type.name_kn if lang == "kn" else g.grievance_type.name_en,
         "service_code": g.grievance_type.code,
-        "description": _masked(g.description),
+        "description": mask_text(g.description),
         "agency_responsible": f"{department}: {post}",
         "service_notice": "",
         "requested_datetime": _w3c(g.created_at),

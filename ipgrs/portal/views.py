@@ -7,6 +7,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from ..citizens import services as citizens
+from ..citizens.privacy import mask_mobile
 from ..extensions import db
 from ..grievances import actions, attachments
 from ..grievances import services as grievances
@@ -89,7 +90,7 @@ def verify():
             if not citizen.profile_complete:
                 return redirect(url_for("portal.profile", next=next_url))
             return redirect(next_url)
-    masked = mobile[:3] + "******" + mobile[-4:]
+    masked = mask_mobile(mobile)
     return render_template("portal/verify.html", error=error, masked=masked, next=next_url), (400 if error else 200)
 
 

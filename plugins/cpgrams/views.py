@@ -7,6 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
 from sqlalchemy import select
 
+from ipgrs.citizens.privacy import mask_text
 from ipgrs.extensions import db
 from ipgrs.grievances.models import Grievance
 
@@ -83,7 +84,7 @@ class CpgramsView(BaseView):
         types = sorted(((code, gt.name.en, gt.department) for code, gt in catalogue.grievance_types.items()), key=lambda t: (t[2], t[1]))
         districts = [d.name.en for d in catalogue.jurisdictions.districts]
         return self.render_template("cpgrams/triage_one.html", title=f"CPGRAMS {row.registration_number}", row=row,
-                                    inbound=inbound, types=types, districts=districts, errors=errors, values=values)
+                                    inbound=inbound, description=mask_text(inbound.description), types=types, districts=districts, errors=errors, values=values)
 
     @expose("/mapping")
     @has_access

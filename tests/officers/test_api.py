@@ -81,7 +81,9 @@ def test_one_grievance_in_full_and_404_for_other_offices(client, db_session):
 
     dc = api_token(client, "dc_blr")
     supervised = client.get(f"/api/v1/officer/grievances/{g.number}", headers=bearer(dc)).get_json()["grievance"]
-    assert supervised["scope"] == "supervision" and supervised["citizen"] is None and supervised["actions"] == []
+    assert supervised["scope"] == "supervision" and supervised["actions"] == []
+    # a supervisor sees no name and a masked mobile (citizens.privacy)
+    assert supervised["citizen"] == {"name": None, "mobile": g.citizen.masked_mobile} != body["citizen"]
     refused = post(client, dc, g, "accept")
     assert refused.status_code == 403 and "supervise" in refused.get_json()["message"]
 

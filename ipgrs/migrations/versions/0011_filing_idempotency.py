@@ -1,13 +1,13 @@
 """grievance.client_key: the mobile app's Idempotency-Key, one grievance per key and citizen
 
-Revision ID: 0010_filing_idempotency
-Revises: 0009_open311
+Revision ID: 0011_filing_idempotency
+Revises: 0010_profile_read_log
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_filing_idempotency"
-down_revision = "0009_open311"
+revision = "0011_filing_idempotency"
+down_revision = "0010_profile_read_log"
 branch_labels = None
 depends_on = None
 
