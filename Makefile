@@ -20,9 +20,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) app.py
 
-# One worker per core, each test file on one worker (a file's Redis database and fixtures stay its own).
+# One worker per core, each test file on one worker (a file's Redis database and fixtures stay its own), the longest
+# files first (tests/conftest.py).
 test: $(STAMP)
-	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # A longer run of the API fuzzer (tests/api/test_fuzz.py; make test runs it with 6 examples per operation and role).
 # FUZZ_EXAMPLES examples per operation and role, derandomized, so a failure found here is found again.

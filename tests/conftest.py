@@ -24,6 +24,31 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
 
 
+# make test hands whole files to xdist's workers in collection order (--no-loadscope-reorder): the longest files go
+# first, so that one of them does not start last and keep a worker busy after the other has finished. Longest first,
+# as measured (docs/performance.md, "The suite"); the other files follow, those with the most tests first.
+LONGEST_FILES = (
+    "tests/configuration/test_concurrency.py", "tests/platform/test_load_with_faults.py",
+    "tests/browser/test_officer_flow.py", "tests/browser/test_config_editor.py", "tests/browser/test_citizen_flow.py",
+    "tests/platform/test_multiprocess.py", "tests/browser/test_dashboard.py", "tests/api/test_fuzz.py",
+    "tests/configuration/test_cli_progress.py", "tests/platform/test_migrations.py", "tests/rules/test_config_fuzz.py",
+    "tests/configuration/test_onboarding.py", "tests/catalog/test_config_cli.py", "tests/configuration/test_editor.py",
+    "tests/platform/test_celery_worker.py",
+)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.nodeid.split("::")[0]] = counts.get(item.nodeid.split("::")[0], 0) + 1
+
+    def rank(item):
+        path = item.nodeid.split("::")[0]
+        return (LONGEST_FILES.index(path), 0) if path in LONGEST_FILES else (len(LONGEST_FILES), -counts[path])
+
+    items.sort(key=rank)  # stable: a file's tests keep their order
+
+
 def service_unavailable(what: str, exc: Exception):
     """Skip when a server is absent, unless CI or IPGRS_REQUIRE_SERVICES says it must be there."""
     message = f"{what} unreachable: {exc}"
