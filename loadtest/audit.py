@@ -63,7 +63,8 @@ def audit(engine: sa.Engine, ledger: list[dict], gateway, simulator) -> list[Che
                             f"{sum(statuses.values())} notifications: {dict(statuses)}", not_sent))
         checks.append(Check("every SMS reached the gateway exactly once",
                             f"{len(sms_keys)} SMS sent, {len(gateway.messages)} accepted by the gateway, "
-                            f"{gateway.failed} attempts refused by it (503)", wrong + strays))
+                            f"{gateway.failed} attempts refused by it (503), {gateway.lookups} interrupted attempts "
+                            f"looked up", wrong + strays))
         otps = {e["mobile"] for e in ledger if e["kind"] == "otp"}
         otp_sent = {to[3:] for (to,) in q("SELECT recipient FROM notification WHERE template = 'otp' AND status = 'sent'")}
         checks.append(Check("every OTP asked for was sent", f"{len(otps)} asked, {len(otps & otp_sent)} sent",

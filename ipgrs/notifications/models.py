@@ -45,6 +45,8 @@ class Notification(Model):
     provider_message_id: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set while an attempt is under way; still set after the lease means the deliverer died mid-attempt.
+    attempt_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     def __repr__(self) -> str:
         return f"Notification {self.id} {self.channel} {self.template} {self.status}"

@@ -1,4 +1,6 @@
-"""Where messages go: one interface, `send(notification) -> provider message id`, raising DeliveryError.
+"""Where messages go: one interface, `send(notification) -> provider message id`, raising DeliveryError, and
+`lookup(notification) -> provider message id or None`: whether an earlier, interrupted attempt reached the
+provider (services.deliver asks before sending a message again).
 
 SMS goes to the developer's "phone" (a file, the embedded default) or to an HTTP SMS gateway. Email goes to
 the same file: sending email over SMTP is out of scope for now, so there is no email gateway yet.
@@ -8,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from urllib.parse import quote
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -53,6 +56,8 @@ class Message:
 class Provider(Protocol):
     def send(self, notification: Message) -> str: ...
 
+    def lookup(self, notification: Message) -> str | None: ...
+
 
 def mask_recipient(recipient: str) -> str:
     """+919876543210 → +91******3210; ravi.kumar@example.org → r***@example.org (for logs)."""
@@ -85,10 +90,24 @@ class LogProvider:
                  notification.id, mask_recipient(notification.recipient), self.path)
         return message_id
 
+    def lookup(self, notification) -> str | None:
+        try:
+            with self._lock, self.path.open(encoding="utf-8") as outbox:
+                for line in outbox:
+                    if line.startswith("--- ") and f" key={notification.key} id=" in line:
+                        return line.rsplit(" id=", 1)[1].strip()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise DeliveryError(f"outbox file not readable: {type(exc).__name__}", retryable=True) from None
+        return None
+
 
 class HttpSmsProvider:
     """An SMS gateway that takes POST {to, sender, message, reference} as JSON with a bearer token and
-    answers 2xx with {"id": ...}.
+    answers 2xx with {"id": ...}; GET <url>/<reference> answers 200 {"id": ...} for a message it has taken and
+    404 for one it has not (lookup). A gateway without that lookup answers anything else, and an interrupted
+    message is sent again: at least once, rather than exactly once.
 
     429, 5xx, timeouts and connection errors are retryable; any other answer is a refusal (the number or the
     message is wrong, or our token is), which trying again will not fix. A 2xx without an id is not retried
@@ -130,6 +149,23 @@ class HttpSmsProvider:
         if message_id in (None, ""):
             raise DeliveryError(f"gateway answered HTTP {status} without a message id", retryable=False)
         return str(message_id)[:120]
+
+    def lookup(self, notification) -> str | None:
+        url = f"{self.url.rstrip('/')}/{quote(notification.key, safe='')}"
+        try:
+            response = self._client().get(url, headers={"Authorization": f"Bearer {self.token}"})
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"gateway unreachable ({type(exc).__name__})", retryable=True) from None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise DeliveryError(f"gateway busy or failing: HTTP {response.status_code}", retryable=True)
+        if response.status_code == 200:
+            try:
+                message_id = response.json()["id"]
+            except (ValueError, KeyError, TypeError):
+                message_id = None
+            if message_id not in (None, ""):
+                return str(message_id)[:120]
+        return None
 
 
 def for_channel(channel: str, config) -> Provider:

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 BACKGROUND_THREADS = 4
-CLAIM_LEASE = timedelta(minutes=2)  # SQLite: how long a claimed row is left alone before another attempt may take it
+CLAIM_LEASE = timedelta(minutes=2)  # how long a claimed row is left alone before another attempt may take it
 
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -227,40 +227,47 @@ def retry_delay(attempts: int, rng=random.random) -> timedelta:
 def deliver(session: Session, notification_id: int, *, config=None) -> str | None:
     """Sends one notification if it is waiting and due, and commits what happened.
 
-    Returns its status afterwards, or None when it does not exist or another worker holds it. PostgreSQL
-    holds the row with SELECT … FOR UPDATE SKIP LOCKED while the gateway answers. SQLite has no row locks:
-    there the row is claimed by moving next_attempt_at a lease ahead, and no transaction stays open (and
-    no database lock held) while the gateway answers."""
+    Returns its status afterwards, or None when it does not exist or another deliverer holds it. The row is
+    claimed first, in a transaction of its own: next_attempt_at moves a lease ahead (a second deliverer skips it)
+    and attempt_started_at records that an attempt is under way. No transaction stays open, and no lock is held,
+    while the gateway answers. A deliverer killed after the gateway took the message but before its own commit
+    leaves attempt_started_at set: the next attempt, once the lease has lapsed, first asks the provider whether
+    it has the message (by its key) and sends it again only if it has not, so a SIGKILLed worker does not make
+    a citizen get the same SMS twice."""
     config = config if config is not None else current_app.config
-    postgres = _dialect(session) == "postgresql"
     now = clock.now()
     statement = select(Notification).where(Notification.id == notification_id).execution_options(populate_existing=True)
-    if postgres:
-        statement = statement.with_for_update(skip_locked=True)
     notification = session.scalar(statement)
     if notification is None:
         session.commit()
         return None
-    if (notification.status not in DELIVERABLE or notification.next_attempt_at > now
-            or (not postgres and not _claim(session, notification_id, now))):
+    if notification.status not in DELIVERABLE or notification.next_attempt_at > now or not _claim(session, notification_id, now):
         status = notification.status
         session.commit()
         return status
+    in_doubt = notification.attempt_started_at is not None
     message = providers.Message.of(notification)
-    if not postgres:
-        session.commit()
+    session.commit()
+    provider = providers.for_channel(message.channel, config)
+    message_id, failure = None, None
     try:
-        message_id, failure = providers.for_channel(message.channel, config).send(message), None
+        if in_doubt:
+            message_id = provider.lookup(message)
+            if message_id is not None:
+                log.info("notification %s: an interrupted attempt had reached the provider (%s); not sent again",
+                         notification_id, message_id)
+        if message_id is None:
+            message_id = provider.send(message)
     except DeliveryError as exc:
-        message_id, failure = None, exc
+        failure = exc
     except Exception as exc:  # noqa: BLE001 - a provider bug must not stop the sweep; it is retried like an outage
         log.exception("provider error on notification %s", notification_id)
-        message_id, failure = None, DeliveryError(f"unexpected provider error: {type(exc).__name__}", retryable=True)
-    if not postgres:
-        notification = session.get(Notification, notification_id, populate_existing=True)
-        if notification is None:  # deleted while the gateway answered
-            session.commit()
-            return None
+        failure = DeliveryError(f"unexpected provider error: {type(exc).__name__}", retryable=True)
+    notification = session.get(Notification, notification_id, populate_existing=True)
+    if notification is None:  # deleted while the gateway answered
+        session.commit()
+        return None
+    notification.attempt_started_at = None
     if failure is not None:
         _failed(notification, str(failure), failure.retryable, config, clock.now())
     else:
@@ -274,11 +281,12 @@ def deliver(session: Session, notification_id: int, *, config=None) -> str | Non
 
 
 def _claim(session: Session, notification_id: int, now) -> bool:
-    """SQLite: takes a due row for CLAIM_LEASE, so that a second deliverer skips it. False if one already has."""
+    """Takes a due row for CLAIM_LEASE and marks an attempt under way; False if another deliverer has it. (On
+    PostgreSQL a concurrent claim waits for this one's commit, then finds next_attempt_at in the future.)"""
     result = session.execute(
         update(Notification)
         .where(Notification.id == notification_id, Notification.status.in_(DELIVERABLE), Notification.next_attempt_at <= now)
-        .values(next_attempt_at=now + CLAIM_LEASE).execution_options(synchronize_session=False))
+        .values(next_attempt_at=now + CLAIM_LEASE, attempt_started_at=now).execution_options(synchronize_session=False))
     return result.rowcount == 1
 
 

@@ -153,6 +153,50 @@ def test_a_committed_notification_is_delivered_once_through_the_gateway(app, out
     assert len(gateway.messages) == 1 and gateway.requests == 1
 
 
+def _interrupted_attempt(app, outbox, gateway_took_it: bool, provider):
+    """A deliverer claims a notification and is killed (SIGKILL) before its own commit: after the gateway took the
+    message, or before. What the database and the gateway hold afterwards is exactly what such a crash leaves."""
+    from ipgrs.notifications import providers
+
+    with app.test_request_context():
+        notification_id = queue_filed(outbox).id  # no dispatch: only the dying deliverer touches it
+        outbox.commit()
+        assert services._claim(outbox, notification_id, clock.now())
+        outbox.commit()
+        message = providers.Message.of(outbox.get(Notification, notification_id))
+        if gateway_took_it:
+            provider.send(message)
+        outbox.rollback()  # the process is gone: nothing after the send is committed
+    return notification_id
+
+
+@pytest.mark.parametrize("gateway_took_it", [True, False], ids=["gateway-took-it", "gateway-never-got-it"])
+def test_a_deliverer_killed_mid_attempt_leaves_the_sms_sent_exactly_once(app, outbox, gateway, gateway_took_it):
+    from ipgrs.notifications.providers import for_channel
+
+    notification_id = _interrupted_attempt(app, outbox, gateway_took_it, for_channel("sms", app.config))
+    row = reload(outbox, notification_id)
+    assert row.status == "pending" and row.attempt_started_at is not None
+    assert services.deliver_due(outbox) == {}  # the lease holds it back from other deliverers meanwhile
+    with travel_to(row.next_attempt_at):
+        assert services.deliver_due(outbox) == {"sent": 1}
+    row = reload(outbox, notification_id)
+    assert [m.reference for m in gateway.messages] == [row.key]  # once, whichever way the crash fell
+    assert (row.status, row.provider_message_id, row.attempt_started_at) == ("sent", "fake-1", None)
+    assert gateway.lookups == 1 and gateway.requests == 1
+
+
+def test_the_log_provider_finds_an_interrupted_message_in_its_file_too(app, outbox):
+    from ipgrs.notifications.providers import for_channel
+
+    notification_id = _interrupted_attempt(app, outbox, True, for_channel("sms", app.config))
+    row = reload(outbox, notification_id)
+    with travel_to(row.next_attempt_at):
+        assert services.deliver_due(outbox) == {"sent": 1}
+    log = Path(app.config["NOTIFICATION_OUTBOX_LOG"]).read_text(encoding="utf-8")
+    assert log.count(f"key={row.key} ") == 1 and reload(outbox, notification_id).provider_message_id in log
+
+
 def test_a_failing_gateway_is_retried_with_backoff_until_the_message_is_sent(app, outbox, gateway):
     gateway.fail(3, status=503)
     notification_id, _ = file_in_a_request(app, outbox)

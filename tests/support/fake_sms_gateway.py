@@ -1,7 +1,7 @@
 """A real HTTP SMS gateway on 127.0.0.1 for tests: it records what it is sent, and can fail, be slow or be down.
 
 It speaks what HttpSmsProvider expects: POST JSON {to, sender, message, reference} with a bearer token,
-answering 200 {"id": "fake-N"}. `fail(times, status)` answers the next requests with an error status,
+answering 200 {"id": "fake-N"}, and GET /v1/messages/<reference> answering that id or 404. `fail(times, status)` answers the next requests with an error status,
 `failure_rate` answers that share of requests, at random, with 503 (the load test's flaky gateway),
 `slow(seconds)` sleeps before answering, `stop()` closes the port (connections are refused) and `start()`
 opens the same port again.
@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 
 @dataclass
@@ -34,6 +35,7 @@ class FakeSmsGateway:
         self._random = random.Random(seed)
         self.messages: list[Received] = []   # accepted messages, in order
         self.requests = 0                    # every request that reached the handler, accepted or not
+        self.lookups = 0                     # GET /v1/messages/<reference>
         self.port = 0
         self._lock = threading.Lock()
         self._failures: list[int] = []
@@ -51,6 +53,9 @@ class FakeSmsGateway:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 gateway._handle(self)
+
+            def do_GET(self):
+                gateway._lookup(self)
 
             def log_message(self, *args):  # keep test output quiet
                 pass
@@ -104,6 +109,21 @@ class FakeSmsGateway:
             self.messages.append(received)
             message_id = f"fake-{len(self.messages)}"
         self._answer(request, 200, {"id": message_id, "status": "accepted"})
+
+    def _lookup(self, request: BaseHTTPRequestHandler) -> None:
+        """GET /v1/messages/<reference>: the id of the message taken with that reference, or 404."""
+        prefix = "/v1/messages/"
+        if not request.path.startswith(prefix):
+            return self._answer(request, 404, {"error": "no such endpoint"})
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return self._answer(request, 401, {"error": "bad token"})
+        reference = unquote(request.path[len(prefix):])
+        with self._lock:
+            self.lookups += 1
+            found = [i for i, m in enumerate(self.messages, 1) if m.reference == reference]
+        if not found:
+            return self._answer(request, 404, {"error": "no message with that reference"})
+        return self._answer(request, 200, {"id": f"fake-{found[0]}", "status": "accepted"})
 
     @staticmethod
     def _answer(request: BaseHTTPRequestHandler, status: int, body: dict) -> None:
