@@ -6,7 +6,7 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz fuzz-config bench loadtest install clean
+.PHONY: run test fuzz fuzz-config bench loadtest audit install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "ipgrs needs Python 3.10, 3.11 or 3.12 (durable-rules does not run on 3.13)"; exit 1; }
@@ -45,6 +45,10 @@ bench: $(STAMP)
 # PostgreSQL fail; then the audit. LOADTEST_ARGS="--short" is the CI run; "--duration 600 --users 40" a longer one.
 loadtest: $(STAMP)
 	$(PY) -m loadtest.run $(LOADTEST_ARGS)
+
+# Known vulnerabilities in every pinned package (constraints.txt), from OSV's database at api.osv.dev; fails on any.
+audit: $(STAMP)
+	$(PY) -m pip_audit --vulnerability-service osv --requirement constraints.txt --no-deps --disable-pip --progress-spinner off
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

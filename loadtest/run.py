@@ -252,7 +252,7 @@ def _stats(prefix: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def run(profile: Profile, root: Path, redis_url: str) -> dict:
+def run(profile: Profile, root: Path, redis_url: str, faults_on: bool = True) -> dict:
     root.mkdir(parents=True, exist_ok=True)
     faults: list[tuple[float, str]] = []
     started = time.monotonic()
@@ -262,7 +262,7 @@ def run(profile: Profile, root: Path, redis_url: str) -> dict:
         _say(what)
 
     postgres = PostgresServer().init()  # in a directory of its own under /tmp, which the postgres account can reach
-    gateway = FakeSmsGateway(failure_rate=0.3).start()
+    gateway = FakeSmsGateway(failure_rate=0.3 if faults_on else 0.0).start()
     simulator = Simulator()
     simulator.add(3)
     simulator.start()
@@ -306,15 +306,16 @@ def run(profile: Profile, root: Path, redis_url: str) -> dict:
             stdout=open(root / "locust.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
         load_started = time.monotonic()
         beat.start()
-        fault("the SMS gateway refuses 30% of messages from now on")
-        schedule = [
+        if faults_on:
+            fault("the SMS gateway refuses 30% of messages from now on")
+        schedule = [] if not faults_on else [
             (profile.at(0.2), "cpgrams_down"),
             (profile.at(0.2) + profile.cpgrams_down, "cpgrams_up"),
             (profile.at(0.45), "kill_worker"),
             (profile.at(0.45) + 3, "start_worker"),
             (profile.at(0.7), "restart_postgres"),
         ]
-        for when, what in sorted(schedule):
+        for when, what in sorted(schedule):  # then the load runs on to its end (locust.wait below)
             while time.monotonic() - load_started < when:
                 if locust.poll() is not None:
                     break
@@ -396,6 +397,7 @@ def main(argv=None) -> int:
     parser.add_argument("--redis", default=os.environ.get("IPGRS_LOAD_REDIS_URL", "redis://127.0.0.1:6379/7"),
                         help="the broker: a Redis database the run may flush (default %(default)s)")
     parser.add_argument("--json", type=Path, help="also write the report here as JSON")
+    parser.add_argument("--no-faults", action="store_true", help="the same load without faults: the baseline")
     args = parser.parse_args(argv)
     profile = SHORT if args.short else FULL
     if args.duration or args.users:
@@ -403,7 +405,7 @@ def main(argv=None) -> int:
 
         profile = replace(profile, duration=args.duration or profile.duration, users=args.users or profile.users)
     root = args.dir or Path(tempfile.mkdtemp(prefix="ipgrs-load-"))
-    report = run(profile, root, args.redis)
+    report = run(profile, root, args.redis, faults_on=not args.no_faults)
     report["dir"] = str(root)
     print_report(report)
     print(f"logs, ledger and locust's CSV: {root}")
