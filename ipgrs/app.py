@@ -121,6 +121,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         i18n.install(app)  # compiles stale .mo files; one locale selector for the portal and FAB's pages
         views.register(appbuilder)
         errors.register(app)
+        from . import security
+        security.install(app)
         observability.install(app)
         from . import headers
         headers.install(app)
