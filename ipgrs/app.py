@@ -115,6 +115,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         from .security import SecurityManager
 
+        from .logins import web as logins
+        logins.install(app)  # before AppBuilder: an ended login is logged out before FAB loads the user
+
         appbuilder = AppBuilder(update_perms=False, security_manager_class=SecurityManager)
         appbuilder.init_app(app, db.session)
         from . import i18n
