@@ -25,6 +25,15 @@ def wants_json() -> bool:
             or request.accept_mimetypes.best == "application/json")
 
 
+# Where FAB's pages (login, language) and the portal go next. A CR/LF there could not go into a Location header (FAB's
+# login answered a 500), and browsers drop tabs and newlines, so "/\t/evil.example" would mean "//evil.example".
+REDIRECT_ARGS = ("next", "redirect")
+
+
+def _control(value: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in value)
+
+
 def register(app) -> None:
     jwt = app.extensions.get("flask-jwt-extended")  # FAB's JWTManager (POST /api/v1/security/login)
     if jwt is not None:
@@ -41,7 +50,8 @@ def register(app) -> None:
         # found by the fuzzer): refused here once for every page and API (Open311 too), not in each query.
         if "\x00" in request.path:
             abort(404)
-        bad = sorted({name.replace("\x00", "?") for name, value in request.args.items(multi=True) if "\x00" in name + value})
+        bad = sorted({name.replace("\x00", "?") for name, value in request.args.items(multi=True)
+                      if "\x00" in name + value or (name in REDIRECT_ARGS and _control(value))})
         if bad and wants_json() and not request.path.startswith("/open311/"):
             return jsonify(message="Please correct the fields listed.",
                            errors={name: [f"{name}: not a valid value."] for name in bad}), 400
