@@ -5,6 +5,7 @@ import json
 import logging
 
 from flask import abort, jsonify, render_template_string, request
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,10 @@ def register(app) -> None:
             from .open311.api import http_error as open311_error
             return open311_error(exc)
         message = exc.description or exc.name
+        if isinstance(exc, RateLimitExceeded):  # its description is the limit itself ("20 per 1 minute"), not a sentence
+            from .i18n import tr
+
+            message = tr("Too many attempts from your address. Please wait a minute and try again.")
         if wants_json():
             return jsonify(message=message, status=exc.code), exc.code
         return _page(exc.code, message), exc.code

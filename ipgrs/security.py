@@ -62,5 +62,5 @@ def install(app) -> None:
             return None
         name = (request.view_args or {}).get("name") if endpoint.endswith(".action") else request.form.get("action")
         if name not in known:
-            abort(404, description="There is no such action.")
+            abort(404)
         return None
