@@ -36,7 +36,7 @@ def test_officer_inbox_filters_page_and_api(client, db_session, six):
     assert _numbers(baseline) >= mine and not _numbers(baseline) - mine  # the test can fail: the numbers are there
     bearer = {"Authorization": f"Bearer {api_token(client, 'spl_tahsildar')}"}
     for name in ("department", "service", "district", "taluk", "channel", "status", "sla", "scope", "sort", "page"):
-        for payload in PAYLOADS:
+        for payload in PAYLOADS[:3] + PAYLOADS[-1:]:  # a quote with OR, UNION, and a closing parenthesis
             query = urlencode({"status": "all", name: payload})
             page = client.get(f"/officer/inbox?{query}")
             _refused_or_empty(page, (name, payload))
@@ -121,13 +121,14 @@ UNSAFE_YAML = {
 
 
 @pytest.mark.parametrize("case", sorted(UNSAFE_YAML))
-def test_a_department_file_with_python_tags_or_an_alias_bomb_is_refused_not_executed(tmp_path, config_dir, case):
+def test_a_department_file_with_python_tags_or_an_alias_bomb_is_refused_not_executed(tmp_path, case):
     import time
 
     import rules
+    from tests.factories import department, write_config
 
     marker = tmp_path / "executed"
-    (config_dir / "departments" / "fish.yaml").write_text(UNSAFE_YAML[case].format(marker=marker), encoding="utf-8")
+    config_dir = write_config(tmp_path / "config", {"tst.yaml": department(), "fish.yaml": UNSAFE_YAML[case].format(marker=marker)})
     started = time.monotonic()
     with pytest.raises(rules.ConfigInvalid) as refused:
         rules.load_directory(config_dir)
