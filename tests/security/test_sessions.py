@@ -110,8 +110,7 @@ def _forge(token: str, **changes) -> str:
 
 
 def test_forged_expired_and_wrong_kind_jwts_are_401_json(app, client, db_session):
-    from ipgrs import clock  # noqa: F401 - flask-jwt-extended checks expiry against the real clock
-    import time
+    import time  # flask-jwt-extended checks expiry against the real clock, not ipgrs.clock
 
     access, refresh = _jwt(client, "spl_tahsildar")
     assert _officer_inbox(client, access).status_code == 200
