@@ -65,6 +65,11 @@ FAB_DEFAULTS = {
     "AUTO_CLOSE_DAYS": 15,         # unrated resolutions close on their own after this
     "DASHBOARD_REFRESH_SECONDS": 600,  # how often the beat task rebuilds the dashboards' rollup
     "OPEN311_POSTS_PER_MINUTE": 60,  # service requests a partner app's API key may file per minute
+    # Staff logins (FAB's /login/ form and POST /api/v1/security/login) per client address: against password guessing.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": True,  # Retry-After on a 429
+    "AUTH_RATE_LIMITED": True,
+    "LOGIN_RATE_LIMIT": "20 per minute",
     # Roles beyond Admin and Public, created with their permissions by `ipgrs db upgrade`: [view, permission] pairs.
     "FAB_ROLES": {
         "Operator": [["OperatorDeskView", p] for p in ("can_start", "can_verify", "can_profile", "can_choose", "can_file")]
@@ -118,12 +123,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         from .security import SecurityManager
 
+        from .logins import web as logins
+        logins.install(app)  # before AppBuilder: an ended login is logged out before FAB loads the user
+
         appbuilder = AppBuilder(update_perms=False, security_manager_class=SecurityManager)
         appbuilder.init_app(app, db.session)
         from . import i18n
         i18n.install(app)  # compiles stale .mo files; one locale selector for the portal and FAB's pages
         views.register(appbuilder)
         errors.register(app)
+        from . import security
+        security.install(app)
         observability.install(app)
         from . import headers
         headers.install(app)

@@ -5,6 +5,7 @@ import json
 import logging
 
 from flask import abort, jsonify, render_template_string, request
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,14 @@ def _unavailable(exc: BaseException):
         answer = _page(503, message)
     return answer, 503, {"Retry-After": "5"}
 
+# Where FAB's pages (login, language) and the portal go next. A CR/LF there could not go into a Location header (FAB's
+# login answered a 500), and browsers drop tabs and newlines, so "/\t/evil.example" would mean "//evil.example".
+REDIRECT_ARGS = ("next", "redirect")
+
+
+def _control(value: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in value)
+
 
 def register(app) -> None:
     jwt = app.extensions.get("flask-jwt-extended")  # FAB's JWTManager (POST /api/v1/security/login)
@@ -63,7 +72,8 @@ def register(app) -> None:
         # found by the fuzzer): refused here once for every page and API (Open311 too), not in each query.
         if "\x00" in request.path:
             abort(404)
-        bad = sorted({name.replace("\x00", "?") for name, value in request.args.items(multi=True) if "\x00" in name + value})
+        bad = sorted({name.replace("\x00", "?") for name, value in request.args.items(multi=True)
+                      if "\x00" in name + value or (name in REDIRECT_ARGS and _control(value))})
         if bad and wants_json() and not request.path.startswith("/open311/"):
             return jsonify(message="Please correct the fields listed.",
                            errors={name: [f"{name}: not a valid value."] for name in bad}), 400
@@ -89,6 +99,10 @@ def register(app) -> None:
             from .open311.api import http_error as open311_error
             return open311_error(exc)
         message = exc.description or exc.name
+        if isinstance(exc, RateLimitExceeded):  # its description is the limit itself ("20 per 1 minute"), not a sentence
+            from .i18n import tr
+
+            message = tr("Too many attempts from your address. Please wait a minute and try again.")
         if wants_json():
             return jsonify(message=message, status=exc.code), exc.code
         return _page(exc.code, message), exc.code

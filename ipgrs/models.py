@@ -13,3 +13,4 @@ from .plugins import import_plugin_models  # noqa: E402
 import_plugin_models()  # installed plugins' tables are created by the platform's migrations (docs/plugins.md)
 from .dashboards import models as dashboards  # noqa: F401,E402
 from .open311 import models as open311  # noqa: F401,E402
+from .logins import models as logins  # noqa: F401,E402

@@ -45,6 +45,9 @@ def from_environment(env=os.environ) -> dict:
         "CELERY_BROKER_URL": broker,
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND") or None,
         "CELERY_TASK_ALWAYS_EAGER": broker is None,
+        # Where the staff login rate limit counts: shared by every process through Redis when the broker is Redis.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
+        or (broker if broker and broker.startswith(("redis://", "rediss://")) else "memory://"),
         **sms,
         "ATTACHMENT_DIR": env.get("IPGRS_ATTACHMENT_DIR") or ATTACHMENT_DIR,
         "ATTACHMENT_MAX_FILES": int(env.get("IPGRS_ATTACHMENT_MAX_FILES", ATTACHMENT_MAX_FILES)),

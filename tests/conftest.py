@@ -166,6 +166,7 @@ def _build_app(request, tmp_path_factory, database: str):
         "IPGRS_RULES_REFRESH_SECONDS": 0,
         "ATTACHMENT_DIR": str(files / "uploads"),
         "NOTIFICATION_OUTBOX_LOG": str(files / "outbox.log"),
+        "LOGIN_RATE_LIMIT": "100000 per minute",  # the suite logs in far more often; tests/security/test_rate_limits.py lowers it
     })
     app.config["IPGRS_DATABASE"] = database
     app.test_client_class = FreshContextClient

@@ -19,6 +19,7 @@ from ..citizens import privacy
 from ..extensions import db
 from ..grievances import actions, explain, workflow
 from ..grievances.models import CHANNELS
+from ..portal.auth import safe_next
 from ..portal.i18n import STATUS
 from . import handling, importer, inbox
 from .models import Officer, Posting
@@ -104,8 +105,8 @@ class OfficerInboxView(BaseView):
             flash(f"Accepted {len(accepted)}: {', '.join(accepted)}.", "success")
         for line in refused:
             flash(f"Not accepted — {line}", "danger")
-        return redirect(request.form.get("back") if str(request.form.get("back", "")).startswith("/officer/inbox")
-                        else url_for("OfficerInboxView.inbox"))
+        back = safe_next(request.form.get("back"), "")  # no control characters: a CR/LF in a Location header was a 500
+        return redirect(back if back.startswith("/officer/inbox") else url_for("OfficerInboxView.inbox"))
 
     @expose("/grievances/<number>")
     @has_access

@@ -9,6 +9,7 @@ from flask import g, jsonify, redirect, request, session, url_for
 from ..citizens import services as citizens
 from ..citizens.models import Citizen
 from ..extensions import db
+from ..logins import web as logins
 
 
 def current_citizen() -> Citizen | None:
@@ -23,20 +24,26 @@ def log_in(citizen: Citizen) -> None:
     language = session.get("locale") or session.get("lang")
     session.clear()  # a new session on login: nothing chosen before it carries over (session fixation)
     session["citizen_id"] = citizen.id
+    logins.start_citizen(citizen.id)  # kept on the server, so that logging out ends it for every copy of the cookie
     session["lang"] = session["locale"] = language or citizen.language  # ipgrs.i18n.select_locale reads both
     session.permanent = True
 
 
 def log_out() -> None:
     language = session.get("locale") or session.get("lang")
+    logins.end_current()
     session.clear()
     if language:
         session["lang"] = session["locale"] = language
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only paths on this site: never an open redirect."""
-    if not target:
+    """Only paths on this site: never an open redirect. Control characters are refused first: urlsplit and the
+    browser drop tabs and newlines, so "/\t/evil.example" would leave as "//evil.example", and a CR/LF cannot go
+    into a Location header at all (it was a 500)."""
+    if not target or not isinstance(target, str):
+        return default
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

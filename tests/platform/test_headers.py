@@ -14,10 +14,34 @@ def test_every_response_carries_the_security_headers(client, path):
     headers = response.headers
     csp = headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src ")[1].split(";")[0]  # inline script only with the nonce
     assert "http:" not in csp and "https:" not in csp  # nothing from another origin: no CDN
     assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in headers  # plain HTTP: HSTS would be ignored, and wrong on make run
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/grievances"),                         # a redirect to the login
+    ("POST", "/citizen/login"),                     # a form refused for its missing CSRF token (400)
+    ("GET", "/api/v1/me"),                          # a JSON 401
+    ("PUT", "/citizen/login"),                      # 405
+    ("GET", "/officerview/list/"),                  # FAB's page, redirecting to its login
+    ("GET", "/open311/v2/services.json"),           # Open311's JSON
+    ("GET", "/open311/v2/requests/NOPE.json"),      # Open311's 404 list
+    ("GET", "/static/portal/portal.js"),            # a static file
+    ("GET", "/metrics"),                            # Prometheus text
+    ("GET", "/citizen/login?next=/x%0d%0a"),        # a refused argument (400)
+])
+def test_every_kind_of_response_carries_the_security_headers(client, method, path):
+    response = client.open(path, method=method)
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    script_src = csp.split("script-src ")[1].split(";")[0]
+    assert "'unsafe-inline'" not in script_src and "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
+    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff", path
+    assert headers["Referrer-Policy"] == "same-origin", path
 
 
 def test_hsts_over_https_only(client):
