@@ -4,7 +4,7 @@
     python -m loadtest.run --short         # the CI run: 35 s, 8 users, the same faults made shorter
 
 The production layout in small: gunicorn (2 workers) on a PostgreSQL server of the test's own, a Celery worker
-(2 processes) on Redis, the SMS gateway and CPGRAMS as HTTP simulators in this process, and this process as the
+(2 processes) on Redis, the SMS gateway (answering in 100 ms) and CPGRAMS as HTTP simulators in this process, and this process as the
 beat (the outbox, escalation and CPGRAMS sweeps every few seconds, and the platform's clock moved on so that
 timelines lapse). Locust sends mixed traffic (loadtest/locustfile.py) while faults are injected:
 
@@ -263,6 +263,7 @@ def run(profile: Profile, root: Path, redis_url: str, faults_on: bool = True) ->
 
     postgres = PostgresServer().init()  # in a directory of its own under /tmp, which the postgres account can reach
     gateway = FakeSmsGateway(failure_rate=0.3 if faults_on else 0.0).start()
+    gateway.slow(0.1)  # a real gateway takes its time: a worker killed mid-run is likely to be waiting on one
     simulator = Simulator()
     simulator.add(3)
     simulator.start()
