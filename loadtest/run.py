@@ -3,7 +3,7 @@
     python -m loadtest.run                 # the full run: 5 minutes of load, 24 users (make loadtest)
     python -m loadtest.run --short         # the CI run: 35 s, 8 users, the same faults made shorter
 
-The production layout in small: gunicorn (2 workers) on a PostgreSQL server of the test's own, a Celery worker
+The production layout in small: gunicorn (deploy/gunicorn.conf.py, 3 workers) on a PostgreSQL server of the test's own, a Celery worker
 (2 processes) on Redis, the SMS gateway (answering in 100 ms) and CPGRAMS as HTTP simulators in this process, and this process as the
 beat (the outbox, escalation and CPGRAMS sweeps every few seconds, and the platform's clock moved on so that
 timelines lapse). Locust sends mixed traffic (loadtest/locustfile.py) while faults are injected:
@@ -100,8 +100,8 @@ class Deployment:
         return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def start_web(self) -> None:
-        self.web = self._spawn("web", [str(BIN / "gunicorn"), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{self.port}",
-                                       "--timeout", "60", "ipgrs.wsgi:app"])
+        # The production settings (deploy/gunicorn.conf.py: sync workers, worker recycling), three workers.
+        self.web = self._spawn("web", [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "ipgrs.wsgi:app"])
 
     def start_worker(self) -> None:
         self.worker_starts += 1
@@ -282,6 +282,7 @@ def run(profile: Profile, root: Path, redis_url: str, faults_on: bool = True) ->
                NOTIFICATION_MAX_ATTEMPTS="30", PUBLIC_BASE_URL="http://127.0.0.1")
     env.pop("FLASK_RUN_FROM_CLI", None)
     deployment = Deployment(root, env)
+    env.update(IPGRS_BIND=f"127.0.0.1:{deployment.port}", IPGRS_WEB_WORKERS="3")
     engine = sa.create_engine(postgres.url, pool_pre_ping=True)
     beat = None
     try:

@@ -198,6 +198,11 @@ def db_session(app):
         def get_bind(self, *args, **kwargs):
             return self.bind
 
+    from ipgrs.notifications.services import wait_for_deliveries
+
+    # Every thread's db.session is bound to this test's connection below: an earlier test's background deliveries
+    # (the embedded default's threads) must be over first, or they would write inside this test's transaction.
+    wait_for_deliveries(30)
     with app.app_context():
         connection = db.engine.connect()
         connection.name = connection.dialect.name  # FAB asks get_bind().name, which an Engine has and a Connection lacks
