@@ -8,6 +8,7 @@ picked up by deliver_due(), which Celery beat runs every 15 seconds.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
@@ -18,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -228,13 +229,46 @@ def deliver(session: Session, notification_id: int, *, config=None) -> str | Non
     """Sends one notification if it is waiting and due, and commits what happened.
 
     Returns its status afterwards, or None when it does not exist or another deliverer holds it. The row is
-    claimed first, in a transaction of its own: next_attempt_at moves a lease ahead (a second deliverer skips it)
-    and attempt_started_at records that an attempt is under way. No transaction stays open, and no lock is held,
+    claimed first, in a transaction of its own: next_attempt_at moves a lease ahead (a second deliverer skips it;
+    on PostgreSQL an advisory lock held by the live deliverer keeps others off too, see _held) and
+    attempt_started_at records that an attempt is under way. No transaction stays open, and no row lock is held,
     while the gateway answers. A deliverer killed after the gateway took the message but before its own commit
     leaves attempt_started_at set: the next attempt, once the lease has lapsed, first asks the provider whether
     it has the message (by its key) and sends it again only if it has not, so a SIGKILLed worker does not make
     a citizen get the same SMS twice."""
     config = config if config is not None else current_app.config
+    with _held(session, notification_id) as held:
+        if not held:  # another live deliverer is sending it right now
+            return None
+        return _deliver(session, notification_id, config)
+
+
+ADVISORY_LOCKS = 0x1902  # the first key of the PostgreSQL advisory locks taken on notifications (the second: the id)
+
+
+@contextlib.contextmanager
+def _held(session: Session, notification_id: int):
+    """PostgreSQL: a session-level advisory lock on the notification, on a connection of its own, for the whole
+    attempt. It survives the attempt's commits, and dies with the process: while a deliverer lives no other one
+    takes the row, whatever the clock says of the lease; once it is killed the next attempt may (and looks it up
+    first). SQLite (one process, the embedded default) relies on the lease alone."""
+    if _dialect(session) != "postgresql":
+        yield True
+        return
+    bind = session.get_bind(Notification)
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    with engine.connect() as lock:
+        held = lock.scalar(select(func.pg_try_advisory_lock(ADVISORY_LOCKS, notification_id)))
+        lock.commit()
+        try:
+            yield held
+        finally:
+            if held:
+                lock.scalar(select(func.pg_advisory_unlock(ADVISORY_LOCKS, notification_id)))
+                lock.commit()
+
+
+def _deliver(session: Session, notification_id: int, config) -> str | None:
     now = clock.now()
     statement = select(Notification).where(Notification.id == notification_id).execution_options(populate_existing=True)
     notification = session.scalar(statement)

@@ -186,6 +186,28 @@ def test_a_deliverer_killed_mid_attempt_leaves_the_sms_sent_exactly_once(app, ou
     assert gateway.lookups == 1 and gateway.requests == 1
 
 
+@pytest.mark.parametrize("app", ["postgresql"], indirect=True)
+def test_a_live_deliverer_keeps_its_message_even_when_the_clock_passes_its_lease(app, outbox, gateway):
+    """PostgreSQL: the lease is platform time, which a clock file can jump (the load test moves it hours at a
+    time); the advisory lock of the live deliverer still keeps a second one from sending the same message."""
+    from sqlalchemy import func
+
+    from ipgrs.extensions import db
+
+    with app.test_request_context():
+        notification_id = queue_filed(outbox).id
+        outbox.commit()
+    with db.engine.connect() as live:  # a deliverer waiting on the gateway, on its own connection
+        assert live.scalar(select(func.pg_try_advisory_lock(services.ADVISORY_LOCKS, notification_id)))
+        with clock.travel(timedelta(hours=5)):
+            assert services.deliver(outbox, notification_id) is None
+            assert services.deliver_due(outbox) == {"skipped": 1}
+        live.scalar(select(func.pg_advisory_unlock(services.ADVISORY_LOCKS, notification_id)))
+        live.commit()
+    assert gateway.requests == 0
+    assert services.deliver(outbox, notification_id) == "sent" and len(gateway.messages) == 1
+
+
 def test_the_log_provider_finds_an_interrupted_message_in_its_file_too(app, outbox):
     from ipgrs.notifications.providers import for_channel
 
