@@ -6,11 +6,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from .processes import free_port
 
 
 def _binaries() -> Path:
@@ -23,12 +24,6 @@ def _binaries() -> Path:
     raise RuntimeError("PostgreSQL's server binaries (initdb, pg_ctl) are not installed")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PostgresServer:
     """initdb, start, restart and stop of a throwaway cluster listening on 127.0.0.1 only (trust auth).
 
@@ -38,7 +33,7 @@ class PostgresServer:
         self.bin = _binaries()
         self.root = Path(root or tempfile.mkdtemp(prefix="ipgrs-load-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.log = self.root / "postgres.log"
         self._as = []
         if os.geteuid() == 0:

@@ -24,7 +24,6 @@ import csv
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from loadtest.audit import audit, read_ledger  # noqa: E402
 from loadtest.postgres import PostgresServer  # noqa: E402
+from loadtest.processes import free_port, stop  # noqa: E402
 from plugins.cpgrams.simulator import Simulator  # noqa: E402
 from tests.support.fake_sms_gateway import FakeSmsGateway  # noqa: E402
 
@@ -74,12 +74,6 @@ SHORT = Profile(duration=35, users=8, spawn_rate=4, citizens=60, tick=2, clock_d
                 nodal_every=20)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -91,7 +85,7 @@ class Deployment:
         self.root, self.env = root, env
         self.web = None
         self.worker = None
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.worker_starts = 0
 
@@ -128,14 +122,8 @@ class Deployment:
         raise RuntimeError("the web server did not start:\n" + (self.root / "web.log").read_text()[-3000:])
 
     def stop(self) -> None:
-        for process in (self.web, self.worker):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+        stop(self.web)
+        stop(self.worker)
 
 
 class Beat(threading.Thread):
@@ -401,6 +389,8 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="also write the report here as JSON")
     parser.add_argument("--no-faults", action="store_true", help="the same load without faults: the baseline")
     args = parser.parse_args(argv)
+    # Stopped from outside (a test's timeout, kill): the servers and PostgreSQL's directory go too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     profile = SHORT if args.short else FULL
     if args.duration or args.users:
         from dataclasses import replace

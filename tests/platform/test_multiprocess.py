@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +15,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from loadtest.processes import free_port, stop
 from tests.conftest import CONFIG, cli_database, redis_database
 from tests.configuration.helpers import with_first_rule
 
@@ -26,22 +25,6 @@ HUNSUR = {"where": "other", "district": "Mysuru", "taluk": "Hunsur", "locality":
 RTC = {"grievance_type": "REV_RTC_NOT_ISSUED", "category": "DELAY", "subcategory": "OVER_30_DAYS",
        "description": "Applied for the RTC of my land two months ago and it has not been issued.",
        "form": {"survey_number": "123/2A", "village_name": "Bilikere"}, "location": HUNSUR}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(process) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +42,7 @@ def deployment(postgres_server_url, tmp_path_factory):
         processes, webs = [], []
         try:
             for i in range(2):
-                port = _free_port()
+                port = free_port()
                 log = open(root / f"web{i}.log", "w")
                 processes.append(subprocess.Popen(
                     [str(BIN / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}", "ipgrs.wsgi:app"],
@@ -86,7 +69,7 @@ def deployment(postgres_server_url, tmp_path_factory):
             engine.dispose()
         finally:
             for process in processes:
-                _stop(process)
+                stop(process)
 
 
 def _otp(root: Path, mobile: str, deadline: float) -> str:
