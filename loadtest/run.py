@@ -285,6 +285,7 @@ def run(profile: Profile, root: Path, redis_url: str, faults_on: bool = True) ->
         steps = profile.duration / profile.tick
         beat = Beat(redis_url, clock_file, simulator, profile.tick, profile.clock_days * 24 / steps)
         ledger = root / "ledger.jsonl"
+        ledger.unlink(missing_ok=True)  # a --dir used before must not add an earlier run's acknowledgements
         _say(f"load: {profile.users} users for {profile.duration:.0f} s against {deployment.url} (setup took "
              f"{time.monotonic() - started:.0f} s)")
         locust = subprocess.Popen(
