@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import request
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from ..extensions import db
 from ..grievances import queries as grievance_queries
-from ..i18n import tr
+from ..i18n import current_language, tr
 from . import profiles
 from .models import ProfileRead
 from .phone import InvalidMobile
@@ -48,7 +49,7 @@ class CitizenProfileView(BaseView):
         if citizen is None:
             return self.render_template("citizens/message.html", title=tr("Not found"),
                                         message=tr("There is no citizen with that number.")), 404
-        return self.render_template("citizens/profile.html", citizen=citizen,
+        return self.render_template("citizens/profile.html", citizen=citizen, lang=current_language(),
                                     grievances=grievance_queries.of_citizen(db.session, citizen.id))
 
 
@@ -58,12 +59,13 @@ class ProfileReadView(ModelView):
     route_base = "/admin/access-log"
     datamodel = SQLAInterface(ProfileRead)
     base_permissions = {"can_list", "can_show"}
-    list_title = show_title = "Access log: full citizen profiles opened"
+    list_title = show_title = lazy_gettext("Access log: full citizen profiles opened")
     list_columns = ["at", "username", "user_id", "citizen_id", "source", "client"]
     show_columns = list_columns
     search_columns = ["username", "user_id", "citizen_id", "source", "at"]
-    label_columns = {"at": "When", "username": "Login", "user_id": "Login id", "citizen_id": "Citizen id",
-                     "source": "Page", "client": "Client (keyed hash)"}
+    label_columns = {"at": lazy_gettext("When"), "username": lazy_gettext("Login"), "user_id": lazy_gettext("Login id"),
+                     "citizen_id": lazy_gettext("Citizen id"), "source": lazy_gettext("Page"),
+                     "client": lazy_gettext("Client (keyed hash)")}
     base_order = ("id", "desc")
 
 

@@ -68,6 +68,21 @@ def test_opening_a_profile_is_logged_before_it_is_shown(client, db_session):
     db_session.rollback()
 
 
+def test_the_profile_and_the_log_read_in_kannada(client, db_session):
+    citizen = citizen_with_address(db_session)
+    g = rtc_in_anekal(db_session)
+    g.citizen_id = citizen.id
+    db_session.commit()
+    staff_login(client, "admin", "admin")
+    english = client.get(f"/admin/citizens/{citizen.id}?lang=en").data.decode()
+    assert "Revenue Department" in english and ">Open<" in english
+    kannada = client.get(f"/admin/citizens/{citizen.id}?lang=kn").data.decode()
+    assert g.department.name_kn in kannada and g.grievance_type.name_kn in kannada and "Revenue Department" not in kannada
+    log_page = client.get("/admin/access-log/list/").data.decode()  # the session keeps Kannada
+    assert "ಪ್ರವೇಶ ದಾಖಲೆ" in log_page and "Client (keyed hash)" not in log_page
+    assert len(reads(db_session)) == 2
+
+
 def test_no_log_row_no_profile(client, db_session):
     citizen = citizen_with_address(db_session)
     staff_login(client, "admin", "admin")
