@@ -46,13 +46,12 @@ def install(app) -> None:
         # FAB limits its login form only; the JWT login takes the same passwords, so it gets the same limit.
         sm.limiter.limit(login_rate_limit, methods=["POST"])(app.blueprints["SecurityApi"])
 
-    # FAB's list and show views run "actions" (/<view>/action/<name>/<pk>, /<view>/action_post) without checking
-    # that the view has the action: an unknown name raised AttributeError before any permission check, a 500 for
-    # anyone holding a CSRF token, the anonymous included (found by tests/security/test_access_control.py). An
-    # action the view does not have is a 404, as any unknown address.
-
     @app.before_request
     def unknown_fab_action():
+        """FAB's list and show views run "actions" (/<view>/action/<name>/<pk>, /<view>/action_post) without
+        checking that the view has the action: an unknown name raised AttributeError before any permission check,
+        a 500 for anyone holding a CSRF token, the anonymous included (tests/security/test_access_control.py). An
+        action the view does not have is a 404, as any unknown address."""
         endpoint = request.endpoint or ""
         if not endpoint.endswith((".action", ".action_post")):
             return None
