@@ -3,10 +3,11 @@
     python -m loadtest.run                 # the full run: 5 minutes of load, 24 users (make loadtest)
     python -m loadtest.run --short         # the CI run: 35 s, 8 users, the same faults made shorter
 
-The production layout in small: gunicorn (deploy/gunicorn.conf.py, 3 workers) on a PostgreSQL server of the test's own, a Celery worker
-(2 processes) on Redis, the SMS gateway (answering in 100 ms) and CPGRAMS as HTTP simulators in this process, and this process as the
-beat (the outbox, escalation and CPGRAMS sweeps every few seconds, and the platform's clock moved on so that
-timelines lapse). Locust sends mixed traffic (loadtest/locustfile.py) while faults are injected:
+The production layout in small: gunicorn (deploy/gunicorn.conf.py, 3 workers) on a PostgreSQL server of the
+test's own, a Celery worker (2 processes) on Redis, the SMS gateway (answering in 100 ms) and CPGRAMS as HTTP
+simulators in this process, and this process as the beat (the outbox, escalation and CPGRAMS sweeps every few
+seconds, and the platform's clock moved on so that timelines lapse). Locust sends mixed traffic
+(loadtest/locustfile.py) while faults are injected:
 
 - the SMS gateway refuses 30% of the messages it is sent (503), all through the run;
 - the CPGRAMS simulator closes its port for a minute (10 s in the short run);
