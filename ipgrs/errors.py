@@ -47,12 +47,13 @@ def _unavailable(exc: BaseException):
         answer = _page(503, message)
     return answer, 503, {"Retry-After": "5"}
 
+
 # Where FAB's pages (login, language) and the portal go next. A CR/LF there could not go into a Location header (FAB's
 # login answered a 500), and browsers drop tabs and newlines, so "/\t/evil.example" would mean "//evil.example".
 REDIRECT_ARGS = ("next", "redirect")
 
 
-def _control(value: str) -> bool:
+def has_control_characters(value: str) -> bool:
     return any(ord(c) < 32 or ord(c) == 127 for c in value)
 
 
@@ -73,7 +74,7 @@ def register(app) -> None:
         if "\x00" in request.path:
             abort(404)
         bad = sorted({name.replace("\x00", "?") for name, value in request.args.items(multi=True)
-                      if "\x00" in name + value or (name in REDIRECT_ARGS and _control(value))})
+                      if "\x00" in name + value or (name in REDIRECT_ARGS and has_control_characters(value))})
         if bad and wants_json() and not request.path.startswith("/open311/"):
             return jsonify(message="Please correct the fields listed.",
                            errors={name: [f"{name}: not a valid value."] for name in bad}), 400

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from urllib.parse import quote
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -59,11 +59,6 @@ class Provider(Protocol):
     def lookup(self, notification: Message) -> str | None: ...
 
 
-def mask_recipient(recipient: str) -> str:
-    """+919876543210 → +91******3210; ravi.kumar@example.org → r***@example.org (for logs)."""
-    return mask_contact(recipient)
-
-
 class LogProvider:
     """Appends each message, in full, to a file (instance/outbox.log): the developer's phone and inbox.
 
@@ -87,7 +82,7 @@ class LogProvider:
         except OSError as exc:
             raise DeliveryError(f"outbox file not writable: {type(exc).__name__}", retryable=True) from None
         log.info("%s %s (notification %s) to %s written to %s", notification.channel, notification.template,
-                 notification.id, mask_recipient(notification.recipient), self.path)
+                 notification.id, mask_contact(notification.recipient), self.path)
         return message_id
 
     def lookup(self, notification) -> str | None:
@@ -131,42 +126,38 @@ class HttpSmsProvider:
     def send(self, notification) -> str:
         payload = {"to": notification.recipient, "sender": self.sender, "message": notification.body,
                    "reference": notification.key}
+        response = self._call("POST", self.url, json=payload)
+        status = response.status_code
+        if not 200 <= status < 300:
+            raise DeliveryError(f"gateway refused the message: HTTP {status}", retryable=False)
+        message_id = _message_id(response)
+        if message_id is None:
+            raise DeliveryError(f"gateway answered HTTP {status} without a message id", retryable=False)
+        return message_id
+
+    def lookup(self, notification) -> str | None:
+        response = self._call("GET", f"{self.url.rstrip('/')}/{quote(notification.key, safe='')}")
+        return _message_id(response) if response.status_code == 200 else None
+
+    def _call(self, method: str, url: str, **kwargs) -> httpx.Response:
+        """The gateway's answer; a timeout, no connection, 429 or 5xx is a retryable DeliveryError."""
         try:
-            response = self._client().post(self.url, json=payload, headers={"Authorization": f"Bearer {self.token}"})
+            response = self._client().request(method, url, headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
         except httpx.TimeoutException as exc:
             raise DeliveryError(f"gateway timed out ({type(exc).__name__})", retryable=True) from None
         except httpx.TransportError as exc:
             raise DeliveryError(f"gateway unreachable ({type(exc).__name__})", retryable=True) from None
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise DeliveryError(f"gateway busy or failing: HTTP {status}", retryable=True)
-        if not 200 <= status < 300:
-            raise DeliveryError(f"gateway refused the message: HTTP {status}", retryable=False)
-        try:
-            message_id = response.json()["id"]
-        except (ValueError, KeyError, TypeError):
-            raise DeliveryError(f"gateway answered HTTP {status} without a message id", retryable=False) from None
-        if message_id in (None, ""):
-            raise DeliveryError(f"gateway answered HTTP {status} without a message id", retryable=False)
-        return str(message_id)[:120]
-
-    def lookup(self, notification) -> str | None:
-        url = f"{self.url.rstrip('/')}/{quote(notification.key, safe='')}"
-        try:
-            response = self._client().get(url, headers={"Authorization": f"Bearer {self.token}"})
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"gateway unreachable ({type(exc).__name__})", retryable=True) from None
         if response.status_code == 429 or response.status_code >= 500:
             raise DeliveryError(f"gateway busy or failing: HTTP {response.status_code}", retryable=True)
-        if response.status_code == 200:
-            try:
-                message_id = response.json()["id"]
-            except (ValueError, KeyError, TypeError):
-                message_id = None
-            if message_id not in (None, ""):
-                return str(message_id)[:120]
-        return None
+        return response
 
+
+def _message_id(response: httpx.Response) -> str | None:
+    try:
+        message_id = response.json()["id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return None if message_id in (None, "") else str(message_id)[:120]
 
 def for_channel(channel: str, config) -> Provider:
     """The provider the settings name for a channel. Email always goes to the outbox file: SMTP is out of

@@ -8,6 +8,7 @@ from flask import g, jsonify, redirect, request, session, url_for
 
 from ..citizens import services as citizens
 from ..citizens.models import Citizen
+from ..errors import has_control_characters
 from ..extensions import db
 from ..logins import web as logins
 
@@ -43,7 +44,7 @@ def safe_next(target: str | None, default: str) -> str:
     into a Location header at all (it was a 500)."""
     if not target or not isinstance(target, str):
         return default
-    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+    if has_control_characters(target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -6,8 +6,9 @@ import httpx
 import pytest
 
 from ipgrs import settings
+from ipgrs.citizens.privacy import mask_contact
 from ipgrs.notifications.providers import (GATEWAY_TIMEOUT, DeliveryError, HttpSmsProvider, LogProvider, Message,
-                                           for_channel, mask_recipient)
+                                           for_channel)
 from tests.support.fake_sms_gateway import FakeSmsGateway
 
 MESSAGE = Message(id=7, channel="sms", recipient="+919876543210", template="grievance_status", language="en",
@@ -89,9 +90,9 @@ def test_an_unwritable_outbox_file_is_a_retryable_failure(tmp_path):
 
 
 def test_recipients_are_masked_for_logs():
-    assert mask_recipient("+919876543210") == "+91******3210"
-    assert mask_recipient("ravi.kumar@example.org") == "r***@example.org"
-    assert mask_recipient("+9112") == "*****"
+    assert mask_contact("+919876543210") == "+91******3210"
+    assert mask_contact("ravi.kumar@example.org") == "r***@example.org"
+    assert mask_contact("+9112") == "*****"
 
 
 def test_settings_choose_the_provider(tmp_path):
