@@ -111,5 +111,5 @@ def grievance_view(grievance, full: bool) -> dict:
     if full:
         return {"citizen": {"name": g.citizen.name, "mobile": g.citizen.mobile}, "location": location(g, True),
                 "form": dict(g.form_data or {}), "description": g.description}
-    return {"citizen": None, "location": location(g, False), "form": masked_form(form_fields, g.form_data),
-            "description": mask_text(g.description)}
+    return {"citizen": {"name": None, "mobile": mask_mobile(g.citizen.mobile)}, "location": location(g, False),
+            "form": masked_form(form_fields, g.form_data), "description": mask_text(g.description)}

@@ -3,7 +3,7 @@ session has ended (or never existed: a cookie from before login, or forged from 
 before anything reads who is logged in. Also: the cookie is Secure whenever the request came over HTTPS."""
 from __future__ import annotations
 
-from flask import session
+from flask import request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from ..extensions import db
@@ -16,8 +16,6 @@ LANGUAGE_KEYS = ("lang", "locale")
 
 class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app) -> bool:
-        from flask import request
-
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
@@ -43,6 +41,8 @@ def install(app) -> None:
 
     @app.before_request
     def ended_logins_are_logged_out():
+        if (request.endpoint or "").endswith("static"):  # fonts, scripts, styles: no login read, no query each
+            return
         if "citizen_id" in session:
             kind, subject = services.CITIZEN, session["citizen_id"]
         elif "_user_id" in session:

@@ -43,7 +43,7 @@ def grievance_json(g, scope: str) -> dict:
     version = g.ruleset_version
     personal = privacy.grievance_view(g, full=mine)
     view.update({
-        "citizen": personal["citizen"] or {"name": None, "mobile": g.citizen.masked_mobile},
+        "citizen": personal["citizen"],
         "category": g.category, "subcategory": g.subcategory, "description": personal["description"],
         "form": personal["form"], "location": personal["location"],
         "officer": g.assigned_officer.name if g.assigned_officer else None, "vacancy_note": g.vacancy_note,
