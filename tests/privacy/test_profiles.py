@@ -24,6 +24,14 @@ def citizen_with_address(session, mobile="+919845061111", **values):
                         pincode="562106", gender="female", **values)
 
 
+def citizen_with_a_grievance(session):
+    citizen = citizen_with_address(session)
+    g = rtc_in_anekal(session)
+    g.citizen_id = citizen.id
+    session.commit()
+    return citizen, g
+
+
 @SQLITE
 def test_the_list_masks_mobiles_leaves_out_addresses_and_finds_one_exact_number(client, db_session):
     one = citizen_with_address(db_session)
@@ -40,10 +48,7 @@ def test_the_list_masks_mobiles_leaves_out_addresses_and_finds_one_exact_number(
 
 
 def test_opening_a_profile_is_logged_before_it_is_shown(client, db_session):
-    citizen = citizen_with_address(db_session)
-    g = rtc_in_anekal(db_session)
-    g.citizen_id = citizen.id
-    db_session.commit()
+    citizen, g = citizen_with_a_grievance(db_session)
     staff_login(client, "admin", "admin")
     page = client.get(f"/admin/citizens/{citizen.id}")
     body = page.data.decode()
@@ -69,10 +74,7 @@ def test_opening_a_profile_is_logged_before_it_is_shown(client, db_session):
 
 
 def test_the_profile_and_the_log_read_in_kannada(client, db_session):
-    citizen = citizen_with_address(db_session)
-    g = rtc_in_anekal(db_session)
-    g.citizen_id = citizen.id
-    db_session.commit()
+    citizen, g = citizen_with_a_grievance(db_session)
     staff_login(client, "admin", "admin")
     english = client.get(f"/admin/citizens/{citizen.id}?lang=en").data.decode()
     assert "Revenue Department" in english and ">Open<" in english
